@@ -59,4 +59,10 @@ std::string ShortenIdentifier(std::string_view normalized, std::string_view orig
 /// The 6-character tag above.
 std::string IdentifierTag(std::string_view original);
 
+/// `text` without leading and trailing whitespace as Python's `str.strip()`
+/// sees it: ASCII whitespace plus 0x1C-0x1F and the Unicode space and line
+/// separators (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+/// U+205F, U+3000), decoded from UTF-8. Invalid UTF-8 is never whitespace.
+std::string_view StripWhitespace(std::string_view text);
+
 }  // namespace ingestd::naming
