@@ -12,6 +12,15 @@ function(ingestd_target_defaults target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(INGESTD_BUILD_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    # A fuzz build instruments every ingestd target (core above all) for
+    # libFuzzer's coverage feedback; only the fuzzers themselves link the
+    # libFuzzer runtime (tests/fuzz/CMakeLists.txt). Use a separate build
+    # directory for it: see tests/fuzz/README.md.
+    target_compile_options(${target} PRIVATE
+      -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
 endfunction()
 
 function(ingestd_add_library)
