@@ -9,6 +9,7 @@ namespace ingestd::commands {
 
 // Entry points, each defined in its own <name>_command.cpp.
 int RunHelp(int argc, char** argv);
+int RunNormalize(int argc, char** argv);
 int RunVersion(int argc, char** argv);
 
 namespace {
@@ -19,6 +20,7 @@ namespace {
 // this order.
 constexpr std::array kCommands{
     Command{"help", "list the commands", &RunHelp},
+    Command{"normalize", "normalize JSON files into typed tables and print them (loads nothing)", &RunNormalize},
     Command{"version", "print the version of ingestd", &RunVersion},
 };
 
