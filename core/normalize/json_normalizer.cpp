@@ -102,6 +102,7 @@ class NormalizerState final : public ItemSink {
   schema::Schema schema_;
   schema::SchemaUpdate update_;
   std::uint64_t items_seen_ = 0;
+  std::optional<ContractViolation> frozen_violation_;
 
  private:
   struct NewColumn {
@@ -727,6 +728,7 @@ void NormalizerState::RecordViolation(ContractViolation v) {
 }
 
 Error NormalizerState::FreezeError(const ContractViolation& v) {
+  frozen_violation_ = v;
   return FailedPrecondition("schema contract violated: " + v.Describe() +
                             "; relax the contract (AlterContract / schema_contract) or fix the data");
 }
@@ -924,6 +926,9 @@ const schema::Schema& JsonNormalizer::schema() const { return state_->schema_; }
 const schema::SchemaUpdate& JsonNormalizer::update() const { return state_->update_; }
 schema::SchemaUpdate JsonNormalizer::TakeUpdate() { return std::exchange(state_->update_, {}); }
 std::uint64_t JsonNormalizer::items_seen() const { return state_->items_seen_; }
+const contracts::ContractViolation* JsonNormalizer::frozen_violation() const {
+  return state_->frozen_violation_ ? &*state_->frozen_violation_ : nullptr;
+}
 
 Result<NormalizedBatch> Normalize(std::string_view json, std::string_view root_table,
                                   const schema::Schema& schema, const NormalizeOptions& options,

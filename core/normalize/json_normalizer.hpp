@@ -63,6 +63,11 @@ class JsonNormalizer {
   /// Items normalized so far (the index the next item will get).
   std::uint64_t items_seen() const;
 
+  /// When a call failed because data broke a frozen contract: the facts of
+  /// that violation (table, column, entity, mode, value, place), for callers
+  /// that report it in structured form. Null otherwise.
+  const contracts::ContractViolation* frozen_violation() const;
+
  private:
   explicit JsonNormalizer(std::unique_ptr<NormalizerState> state);
   std::unique_ptr<NormalizerState> state_;
