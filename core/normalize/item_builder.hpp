@@ -46,7 +46,8 @@ class ItemBuilder {
       : names_(names), sink_(sink), limits_(limits), capture_writer_(capture_buffer_) {}
 
   /// Prepares for a new JSON document whose items go into `root_table`.
-  void BeginDocument(TableCtx& root_table);
+  /// `input_base` is the start of the buffer being parsed (error offsets).
+  void BeginDocument(TableCtx& root_table, const char* input_base);
   /// Also keep the current item as compact JSON text (needed for content
   /// hashes of scd2 tables); see item_json().
   void set_record_item_json(bool on) { record_item_json_ = on; }
@@ -89,6 +90,7 @@ class ItemBuilder {
     TableCtx* list_table = nullptr;
     std::uint32_t list_slot = 0;  // index into the row's lists
     std::uint32_t next_index = 0;
+    KeyNode* last_key = nullptr;  // previous key in this object (key prediction)
   };
 
   // Where the next value goes, as decided by the innermost frame.
@@ -106,6 +108,7 @@ class ItemBuilder {
   }
   bool Unexpected();
   bool CheckSize(std::size_t length);
+  bool CheckUtf8(const char* str, std::size_t length);
   bool CheckDepth();
   void AddCell(std::uint32_t row, std::uint32_t frame, KeyNode& node, const infer::RawScalar& raw,
                bool is_null);
@@ -123,8 +126,8 @@ class ItemBuilder {
   StringArena scratch_;
   std::vector<Frame> stack_;
   TableCtx* root_table_ = nullptr;
+  const char* input_base_ = nullptr;
   KeyNode* pending_key_ = nullptr;
-  bool top_level_scalar_item_ = false;
   std::optional<Error> error_;
 
   // Capture state: depth 0 means not capturing.

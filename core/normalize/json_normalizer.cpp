@@ -132,8 +132,9 @@ class NormalizerState final : public ItemSink {
   Status AssignRowId(ItemTree& tree, PendingRow& row, std::uint32_t r);
   Status AddSystemCells(ItemTree& tree, PendingRow& row, std::uint64_t stamp);
   std::optional<Value> Convert(const infer::RawScalar& raw, const ColumnSchema& column);
-  Status Resolve(TableCtx& t, PendingCell& cell, ColumnSlot& slot, std::uint64_t stamp);
-  Status CheckNull(TableCtx& t, const PendingCell& cell, ColumnSlot& slot);
+  Status Resolve(TableCtx& t, const TableSchema* ts, PendingCell& cell, ColumnSlot& slot,
+                 std::uint64_t stamp);
+  Status CheckNull(TableCtx& t, const TableSchema* ts, const PendingCell& cell, ColumnSlot& slot);
   ResolvedContract ContractFor(TableCtx& t);
   void RecordViolation(ContractViolation v);
   ContractViolation MakeViolation(TableCtx& t, std::string_view column, ContractEntity entity,
@@ -191,7 +192,6 @@ Status NormalizerState::Run(std::string_view data, std::string_view root_table,
   rapidjson::Reader reader;
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
-                              rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseStopWhenDoneFlag;
   bool any = false;
   while (true) {
@@ -209,7 +209,7 @@ Status NormalizerState::Run(std::string_view data, std::string_view root_table,
                              " (one document expected; use JSON Lines for several)");
     }
     std::size_t start = stream.Tell();
-    builder_.BeginDocument(*root_);
+    builder_.BeginDocument(*root_, buffer_.data());
     rapidjson::ParseResult result = reader.Parse<kFlags>(stream, builder_);
     if (!result) {
       if (builder_.error()) {
@@ -576,9 +576,15 @@ TableSchema& NormalizerState::EnsureTable(TableCtx& t) {
   return schema_.AddTable(std::move(table));
 }
 
-Status NormalizerState::CheckNull(TableCtx& t, const PendingCell& cell, ColumnSlot& slot) {
-  const TableSchema* ts = schema_.FindTable(t.name);
-  const ColumnSchema* col = ts ? ts->FindColumn(slot.name) : nullptr;
+Status NormalizerState::CheckNull(TableCtx& t, const TableSchema* ts, const PendingCell& cell,
+                                  ColumnSlot& slot) {
+  const ColumnSchema* col = nullptr;
+  if (slot.column_index >= 0 && ts != nullptr) {
+    col = &ts->column(static_cast<std::size_t>(slot.column_index));
+    if (col->IsNullable()) return OkStatus();  // the common case, without a lookup
+  } else if (ts != nullptr) {
+    col = ts->FindColumn(slot.name);
+  }
   bool refuse = false;
   if (col != nullptr && col->IsComplete()) {
     refuse = !col->IsNullable();
@@ -593,9 +599,8 @@ Status NormalizerState::CheckNull(TableCtx& t, const PendingCell& cell, ColumnSl
                          " (send a value, or declare the column nullable)");
 }
 
-Status NormalizerState::Resolve(TableCtx& t, PendingCell& cell, ColumnSlot& slot,
-                                std::uint64_t stamp) {
-  const TableSchema* ts = schema_.FindTable(t.name);
+Status NormalizerState::Resolve(TableCtx& t, const TableSchema* ts, PendingCell& cell,
+                                ColumnSlot& slot, std::uint64_t stamp) {
   ColumnSlot* target = &slot;
   bool is_variant = false;
   // Up to two rounds: the column itself, then its variant.
@@ -813,18 +818,19 @@ Result<bool> NormalizerState::ProcessRow(ItemTree& tree, std::uint32_t r) {
 
   // 3. Type every value: coerce into its column, infer new columns, or move
   //    it to a variant column.
+  const TableSchema* row_table = schema_.FindTable(t.name);
   for (std::uint32_t i = 0; i < rw.cells.size(); ++i) {
     PendingCell& cell = rw.cells[i];
     if (cell.dead) continue;
     ColumnSlot& slot = SlotOf(*cell.node);
     if (cell.is_null) {
-      INGESTD_TRY(CheckNull(t, cell, slot));
+      INGESTD_TRY(CheckNull(t, row_table, cell, slot));
       cell.dead = true;
       continue;
     }
     slot.row_stamp = stamp;
     slot.cell_pos = i;
-    INGESTD_TRY(Resolve(t, cell, slot, stamp));
+    INGESTD_TRY(Resolve(t, row_table, cell, slot, stamp));
   }
 
   // 4. Contracts decide about new tables and columns; then the schema grows.

@@ -48,6 +48,11 @@ struct KeyNode {
   std::uint64_t json_check_epoch = 0;  // when `is_json` was last computed
   bool is_json = false;  // column (or preferred type) is json: keep values whole
   schema::StringMap<std::unique_ptr<KeyNode>> children;
+  // Key prediction: objects of one kind list their keys in the same order,
+  // so the key that followed this one last time (or, on a parent, the first
+  // key) is checked with one comparison before any hash lookup.
+  KeyNode* next_hint = nullptr;
+  KeyNode* first_hint = nullptr;
 };
 
 /// Per-table state of a normalizer run.

@@ -266,7 +266,9 @@ std::vector<std::string> RunCase(const fs::path& dir) {
   }
 
   // Tables and columns at the end of all runs.
-  for (const auto& m : expected["tables"].GetObject()) {
+  const rapidjson::Value& expected_tables = expected["tables"];
+  for (auto m_it = expected_tables.MemberBegin(); m_it != expected_tables.MemberEnd(); ++m_it) {
+    const auto& m = *m_it;
     std::string table = m.name.GetString();
     if (schema::IsDltName(table)) continue;
     const schema::TableSchema* ours = schema.FindTable(table);
