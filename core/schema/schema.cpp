@@ -96,7 +96,16 @@ Status MergeColumn(const std::string& table, ColumnSchema& column, const ColumnS
   take(column.description, update.description);
   take(column.dedup_sort, update.dedup_sort);
   for (int i = 0; i < kColumnHintCount; ++i) take(column.hints[i], update.hints[i]);
-  for (const auto& kv : update.extra) column.extra.push_back(kv);
+  // Replace by key: appending would write the same key twice into the stored schema.
+  for (const auto& [key, value] : update.extra) {
+    auto it = std::find_if(column.extra.begin(), column.extra.end(),
+                           [&](const auto& kv) { return kv.first == key; });
+    if (it == column.extra.end()) {
+      column.extra.emplace_back(key, value);
+    } else {
+      it->second = value;
+    }
+  }
   return OkStatus();
 }
 
@@ -178,15 +187,18 @@ std::optional<MergeStrategy> Schema::ResolveMergeStrategy(std::string_view table
 }
 
 ResolvedContract Schema::ResolveContract(std::string_view table) const {
-  SchemaContract contract;
+  // As dlt's resolve_contract_settings_for_table: the first contract found
+  // (table, then its parents, then settings) is used whole, and its unset
+  // entities mean evolve; they do not fall through to a contract further up.
+  if (IsDltName(table)) return ResolvedContract{};
   const TableSchema* t = FindTable(table);
   for (std::size_t hops = 0; t != nullptr && hops <= tables_.size(); ++hops) {
-    if (t->schema_contract) contract = contract.WithFallback(*t->schema_contract);
+    if (t->schema_contract) return ResolvedContract::From(*t->schema_contract);
     if (!t->parent) break;
     t = FindTable(*t->parent);
   }
-  if (settings.schema_contract) contract = contract.WithFallback(*settings.schema_contract);
-  return ResolvedContract::From(contract);
+  if (settings.schema_contract) return ResolvedContract::From(*settings.schema_contract);
+  return ResolvedContract{};
 }
 
 Status Schema::ApplyUpdate(const SchemaUpdate& update) {
@@ -212,6 +224,12 @@ Status Schema::ApplyUpdate(const SchemaUpdate& update) {
     if (table == nullptr) {
       TableSchema fresh{partial.name()};
       fresh.parent = partial.parent;
+      if (!fresh.parent) {
+        // dlt's new_table gives every root table these two hints; the stored
+        // schema (and so its version hash) always carries them.
+        fresh.write_disposition = WriteDisposition::kAppend;
+        fresh.resource = partial.name();
+      }
       table = &AddTable(std::move(fresh));
     }
     MergeTableHints(*table, partial);
@@ -248,7 +266,8 @@ bool Schema::operator==(const Schema& o) const {
   return name_ == o.name_ && version_ == o.version_ && version_hash_ == o.version_hash_ &&
          previous_hashes_ == o.previous_hashes_ && tables_ == o.tables_ &&
          settings == o.settings && normalizer_config == o.normalizer_config &&
-         naming == o.naming && description == o.description &&
+         naming == o.naming && normalizers_extra == o.normalizers_extra &&
+         description == o.description &&
          imported_version_hash == o.imported_version_hash && extra == o.extra;
 }
 

@@ -98,8 +98,10 @@ class Schema {
   /// Write disposition and merge strategy are inherited down the parent chain.
   WriteDisposition ResolveWriteDisposition(std::string_view table) const;
   std::optional<MergeStrategy> ResolveMergeStrategy(std::string_view table) const;
-  /// The effective contract for `table`: its own hint, then its parents',
-  /// then the schema's settings, then evolve.
+  /// The effective contract for `table`: the first contract set on the table,
+  /// then on its parents, then in the schema's settings, used whole (entities
+  /// it leaves unset are evolve, as in dlt); evolve when none is set and for
+  /// `_dlt*` tables.
   ResolvedContract ResolveContract(std::string_view table) const;
 
   /// Merges a partial update: new tables, new columns, changed table hints.
@@ -117,6 +119,9 @@ class Schema {
   SchemaSettings settings;
   NormalizerConfig normalizer_config;
   std::string naming = "snake_case";
+  /// Other `normalizers` keys dlt may store (allow_identifier_change_on_table_with_data,
+  /// use_break_path_on_normalize, ...), kept verbatim.
+  ExtraProperties normalizers_extra;
   std::optional<std::string> description;
   std::optional<std::string> imported_version_hash;
   ExtraProperties extra;

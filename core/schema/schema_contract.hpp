@@ -27,8 +27,9 @@ std::string_view ContractModeName(ContractMode mode);      // "evolve", "freeze"
 std::string_view ContractEntityName(ContractEntity entity);  // "tables", "columns", "data_type"
 std::optional<ContractMode> ParseContractMode(std::string_view name);
 
-/// A contract as written: each entity may be unset, so that a table's partial
-/// contract falls back to its parent's and then to the schema's.
+/// A contract as written: each entity may be unset. A partial contract is
+/// completed with evolve, not with a parent's or the schema's contract
+/// (Schema::ResolveContract, dlt's expand_schema_contract_settings).
 struct SchemaContract {
   std::optional<ContractMode> tables;
   std::optional<ContractMode> columns;

@@ -13,13 +13,20 @@ namespace ingestd::schema {
 /// dlt itself can read it: `version`, `version_hash`, `engine_version`,
 /// `name`, `description`, `tables` (columns as an ordered object keyed by
 /// name), `settings`, `normalizers` ({names, json: {module, config}}),
-/// `previous_hashes`. Unset optional properties are omitted; extra (`x-*`,
-/// unknown) properties are written back verbatim.
+/// `previous_hashes`. Tables and columns repeat their `name`, as dlt's
+/// to_dict does. Unset optional properties are omitted, except that root
+/// tables always get `write_disposition` ("append") and `resource` (the table
+/// name): dlt adds both on load (apply_defaults) before hashing. Extra (`x-*`,
+/// unknown) properties are written back verbatim and must hold valid JSON.
+/// `pretty` indents by two spaces, as dlt's schema files are.
 std::string SchemaToJson(const Schema& schema, bool pretty = false);
 
-/// Parses a stored schema (engine 11; "complex" accepted as json). Unknown
-/// keys are kept as extra properties. Errors name the JSON path of the
-/// problem ("tables.orders.columns.id.data_type: unknown type 'int'").
+/// Parses a stored schema (engine 11; "complex" accepted as json; a contract
+/// may be the shorthand string). Unknown keys are kept as extra properties;
+/// null on a modelled optional property means unset. Root tables get dlt's
+/// defaults as above. Every error is kInvalidArgument and names the JSON path
+/// of the problem ("tables.orders.columns.id.data_type: unknown data type
+/// 'int' (...)"); malformed JSON reports the byte offset.
 Result<Schema> SchemaFromJson(std::string_view json);
 
 /// dlt's version hash: base64(sha3_256(compact sorted-key JSON of the stored
