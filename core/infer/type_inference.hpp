@@ -24,8 +24,14 @@ struct DetectionSettings {
 ///   integer lexeme in int64 -> bigint (or timestamp by the `timestamp` detector);
 ///   integer lexeme beyond int64 -> ingestd's documented choice (see
 ///     docs/compat.md): decimal when it has at most 29 digits (fits numeric(38,9)),
-///     else text; with `large_integer` on, dlt's wei / text;
-///   other numbers -> double; a number that overflows double -> text (keeps the lexeme).
+///     else text; with `large_integer` on, dlt's wei / text for positive values
+///     (dlt leaves negative ones bigint, which cannot load; ingestd keeps its rule);
+///   other numbers -> double (underflow is 0.0, still double); a number that
+///     overflows double -> text (keeps the lexeme);
+///   a kNumber whose text is not a JSON number -> text.
+/// Strings: the detectors use ParseIsoLike (timestamp_detection.hpp); the
+/// empty string is text. iso_date types only dates, never date-times, even
+/// when iso_timestamp is off (as dlt's is_iso_date).
 schema::DataType InferDataType(const RawScalar& value, const DetectionSettings& settings);
 
 }  // namespace ingestd::infer
