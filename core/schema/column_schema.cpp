@@ -1,5 +1,7 @@
 #include "core/schema/column_schema.hpp"
 
+#include <algorithm>
+
 namespace ingestd::schema {
 namespace {
 
@@ -17,6 +19,32 @@ std::optional<ColumnHint> ParseColumnHint(std::string_view name) {
     if (kHintNames[i] == name) return static_cast<ColumnHint>(i);
   }
   return std::nullopt;
+}
+
+void SetExtraProperty(ExtraProperties& props, const std::string& key, const std::string& value) {
+  auto it = std::find_if(props.begin(), props.end(),
+                         [&key](const auto& kv) { return kv.first == key; });
+  if (it == props.end()) {
+    props.emplace_back(key, value);
+  } else {
+    it->second = value;
+  }
+}
+
+void MergeColumnProperties(ColumnSchema& into, const ColumnSchema& from) {
+  auto take = [](auto& a, const auto& b) {
+    if (b) a = b;
+  };
+  take(into.data_type, from.data_type);
+  take(into.precision, from.precision);
+  take(into.scale, from.scale);
+  take(into.timezone, from.timezone);
+  take(into.nullable, from.nullable);
+  take(into.variant, from.variant);
+  take(into.description, from.description);
+  take(into.dedup_sort, from.dedup_sort);
+  for (int i = 0; i < kColumnHintCount; ++i) take(into.hints[i], from.hints[i]);
+  for (const auto& [key, value] : from.extra) SetExtraProperty(into.extra, key, value);
 }
 
 }  // namespace ingestd::schema

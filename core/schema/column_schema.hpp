@@ -61,4 +61,13 @@ struct ColumnSchema {
   bool operator==(const ColumnSchema&) const = default;
 };
 
+/// Sets `key` in `props` (replacing an existing value, so a key is never
+/// written twice into a stored schema).
+void SetExtraProperty(ExtraProperties& props, const std::string& key, const std::string& value);
+
+/// Copies every property that is set in `from` onto `into` (type, precision,
+/// nullability, hints, extras). The caller decides whether a type change is
+/// allowed before calling.
+void MergeColumnProperties(ColumnSchema& into, const ColumnSchema& from);
+
 }  // namespace ingestd::schema

@@ -13,21 +13,6 @@ Result<std::string> NormalizedName(const naming::NamingConvention& naming, const
   return normalized;
 }
 
-void MergeColumnHints(ColumnSchema& into, const ColumnSchema& from) {
-  auto take = [](auto& a, const auto& b) {
-    if (b) a = b;
-  };
-  take(into.data_type, from.data_type);
-  take(into.precision, from.precision);
-  take(into.scale, from.scale);
-  take(into.timezone, from.timezone);
-  take(into.nullable, from.nullable);
-  take(into.description, from.description);
-  take(into.dedup_sort, from.dedup_sort);
-  for (int i = 0; i < kColumnHintCount; ++i) take(into.hints[i], from.hints[i]);
-  for (const auto& kv : from.extra) into.extra.push_back(kv);
-}
-
 }  // namespace
 
 Result<std::string> ApplyResourceHints(Schema& schema, const ResourceHints& hints,
@@ -65,7 +50,7 @@ Result<std::string> ApplyResourceHints(Schema& schema, const ResourceHints& hint
             std::string(DataTypeName(*existing->data_type)) + "; a hint cannot change it to " +
             std::string(DataTypeName(*column.data_type)));
       }
-      MergeColumnHints(*existing, column);
+      MergeColumnProperties(*existing, column);
     } else {
       table->AddColumn(std::move(column));
     }

@@ -62,20 +62,12 @@ void MergeTableHints(TableSchema& table, const TableSchema& partial) {
   take(table.seen_data, partial.seen_data);
   take(table.evolve_columns_once, partial.evolve_columns_once);
   take(table.max_nesting, partial.max_nesting);
-  for (const auto& [key, value] : partial.extra) {
-    auto it = std::find_if(table.extra.begin(), table.extra.end(),
-                           [&](const auto& kv) { return kv.first == key; });
-    if (it == table.extra.end()) {
-      table.extra.emplace_back(key, value);
-    } else {
-      it->second = value;
-    }
-  }
+  for (const auto& [key, value] : partial.extra) SetExtraProperty(table.extra, key, value);
 }
 
-// Merges a column update into an existing column: hints and properties that
-// are set in `update` win; a data type change of a complete column is a
-// conflict the caller must have resolved (variant columns) before.
+// Merges a column update into an existing column: properties set in
+// `update` win; a data type change of a complete column is a conflict the
+// caller must have resolved (variant columns) before.
 Status MergeColumn(const std::string& table, ColumnSchema& column, const ColumnSchema& update) {
   if (column.data_type && update.data_type && *column.data_type != *update.data_type) {
     return FailedPrecondition("table " + table + ": column " + column.name + " has type " +
@@ -84,28 +76,7 @@ Status MergeColumn(const std::string& table, ColumnSchema& column, const ColumnS
                               std::string(DataTypeName(*update.data_type)) +
                               " (column types are never altered; a variant column takes such values)");
   }
-  auto take = [](auto& into, const auto& from) {
-    if (from) into = from;
-  };
-  take(column.data_type, update.data_type);
-  take(column.precision, update.precision);
-  take(column.scale, update.scale);
-  take(column.timezone, update.timezone);
-  take(column.nullable, update.nullable);
-  take(column.variant, update.variant);
-  take(column.description, update.description);
-  take(column.dedup_sort, update.dedup_sort);
-  for (int i = 0; i < kColumnHintCount; ++i) take(column.hints[i], update.hints[i]);
-  // Replace by key: appending would write the same key twice into the stored schema.
-  for (const auto& [key, value] : update.extra) {
-    auto it = std::find_if(column.extra.begin(), column.extra.end(),
-                           [&](const auto& kv) { return kv.first == key; });
-    if (it == column.extra.end()) {
-      column.extra.emplace_back(key, value);
-    } else {
-      it->second = value;
-    }
-  }
+  MergeColumnProperties(column, update);
   return OkStatus();
 }
 
