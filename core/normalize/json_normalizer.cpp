@@ -31,6 +31,7 @@ using schema::Value;
 namespace {
 
 constexpr std::uint32_t kSystemFrame = UINT32_MAX;
+constexpr std::size_t kParserPadding = 16;
 
 // How a root row's `_dlt_id` is made (dlt's get_root_row_id_type).
 enum class RootIdKind { kRandom, kKeyHash, kRowHash };
@@ -186,8 +187,11 @@ Status NormalizerState::Run(std::string_view data, std::string_view root_table,
 
   // Parse a private copy in situ: strings and numbers then point into it
   // without a copy per value, and it stays valid until the call returns.
+  // RapidJSON's SIMD whitespace scan reads whole aligned 16-byte blocks, so
+  // the terminating NUL is followed by padding that keeps those reads inside
+  // the buffer.
   buffer_.assign(data);
-  buffer_.push_back('\0');
+  buffer_.append(kParserPadding + 1, '\0');
   rapidjson::InsituStringStream stream(buffer_.data());
   rapidjson::Reader reader;
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |

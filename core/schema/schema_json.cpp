@@ -877,8 +877,11 @@ std::string SchemaToJson(const Schema& schema, bool pretty) {
 }
 
 Result<Schema> SchemaFromJson(std::string_view json) {
-  rapidjson::Document doc;
-  doc.Parse<kParseFlags>(json.data(), json.size());
+  rapidjson::Document parsed;
+  parsed.Parse<kParseFlags>(json.data(), json.size());
+  // Read through a const view: RapidJSON's non-const member iterators make
+  // C++20 comparisons ambiguous under clang.
+  const rapidjson::Document& doc = parsed;
   if (doc.HasParseError()) {
     return InvalidArgument("malformed schema JSON at byte offset " + std::to_string(doc.GetErrorOffset()) +
                            ": " + rapidjson::GetParseError_En(doc.GetParseError()));
