@@ -48,8 +48,7 @@ bool ItemBuilder::Unexpected() {
   return Fail(Internal("JSON parser delivered a typed number; numbers must arrive as raw text"));
 }
 
-bool ItemBuilder::CheckSize(std::size_t length) {
-  if (length <= limits_.max_value_bytes) return true;
+bool ItemBuilder::FailTooLarge(std::size_t length) {
   return Fail(ResourceExhausted("value of " + std::to_string(length) + " bytes at " +
                                 (CurrentPath().empty() ? "the item" : CurrentPath()) +
                                 " exceeds the limit of " + std::to_string(limits_.max_value_bytes) +

@@ -107,7 +107,11 @@ class ItemBuilder {
     item_writer_.Reset(item_buffer_);
   }
   bool Unexpected();
-  bool CheckSize(std::size_t length);
+  // Inline fast path: called for every key and value.
+  bool CheckSize(std::size_t length) {
+    return length <= limits_.max_value_bytes || FailTooLarge(length);
+  }
+  bool FailTooLarge(std::size_t length);
   bool CheckUtf8(const char* str, std::size_t length);
   bool CheckDepth();
   void AddCell(std::uint32_t row, std::uint32_t frame, KeyNode& node, const infer::RawScalar& raw,

@@ -227,6 +227,19 @@ TEST_F(JsonNormalizerTest, HugeIntegersDoNotBecomeBigint) {
   EXPECT_EQ(Rows("items")[0]["big"], "9223372036854775808.000000000");
 }
 
+TEST_F(JsonNormalizerTest, NumbersBeyondDoubleRangeAreAClearError) {
+  // RapidJSON refuses numbers whose magnitude overflows a double even in
+  // numbers-as-strings mode; the error must name the place.
+  Status s = Run(R"({"ok": 1, "huge": 1e400})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(s.error().message(), HasSubstr("offset"));
+  EXPECT_FALSE(Run("{\"n\": " + std::string(400, '9') + "}").ok());
+  // Within range, the exact digits survive as decimal or text.
+  ASSERT_TRUE(Run("{\"n\": " + std::string(40, '9') + "}").ok());
+  EXPECT_EQ(Rows("items")[0]["n"], std::string(40, '9'));
+}
+
 TEST_F(JsonNormalizerTest, DuplicateKeysKeepTheLastValue) {
   ASSERT_TRUE(Run(R"({"a": 1, "A": 2, "a": 3})").ok());
   EXPECT_THAT(ColumnNames(working_, "items"), ElementsAre("a", "_dlt_load_id", "_dlt_id"));
