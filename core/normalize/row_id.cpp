@@ -96,83 +96,151 @@ void ContentRowId(std::string_view canonical_json, char* out) {
   EncodeId(digest.data(), out);
 }
 
+namespace {
+
+// A parsed JSON value with numbers kept as their text: a DOM would turn them
+// into doubles (losing digits, and RapidJSON's full-precision conversion
+// misbehaves on some extreme inputs).
+struct JsonNode {
+  enum class Kind : std::uint8_t { kNull, kBool, kNumber, kString, kObject, kArray };
+  Kind kind = Kind::kNull;
+  bool bool_value = false;
+  std::string text;  // number lexeme or string
+  std::string key;   // member name when the parent is an object
+  std::vector<std::uint32_t> children;
+};
+
+class TreeBuilder {
+ public:
+  std::vector<JsonNode> nodes;
+
+  bool Null() { return Add(JsonNode::Kind::kNull); }
+  bool Bool(bool b) {
+    Add(JsonNode::Kind::kBool);
+    nodes.back().bool_value = b;
+    return true;
+  }
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(std::int64_t) { return false; }
+  bool Uint64(std::uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    Add(JsonNode::Kind::kNumber);
+    nodes.back().text.assign(s, n);
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    Add(JsonNode::Kind::kString);
+    nodes.back().text.assign(s, n);
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    key_.assign(s, n);
+    return true;
+  }
+  bool StartObject() { return Open(JsonNode::Kind::kObject); }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
+  bool StartArray() { return Open(JsonNode::Kind::kArray); }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
+
+ private:
+  bool Add(JsonNode::Kind kind) {
+    auto index = static_cast<std::uint32_t>(nodes.size());
+    JsonNode node;
+    node.kind = kind;
+    if (!open_.empty()) {
+      JsonNode& parent = nodes[open_.back()];
+      if (parent.kind == JsonNode::Kind::kObject) node.key = std::move(key_);
+      parent.children.push_back(index);
+    }
+    nodes.push_back(std::move(node));
+    return true;
+  }
+  bool Open(JsonNode::Kind kind) {
+    Add(kind);
+    open_.push_back(static_cast<std::uint32_t>(nodes.size() - 1));
+    return true;
+  }
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+  std::vector<std::uint32_t> open_;
+  std::string key_;
+};
+
+}  // namespace
+
 bool CanonicalItemJson(std::string_view json, std::string& out) {
-  rapidjson::Document doc;
-  // Numbers as numbers here (not raw strings) so 1 and "1" hash apart; a
-  // huge integer rounding to a double only affects this hash.
-  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag>(json.data(),
-                                                                                json.size());
-  if (doc.HasParseError()) return false;
+  TreeBuilder tree;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream ms(json.data(), json.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(ms);
+  if (!reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag>(stream, tree) ||
+      tree.nodes.empty()) {
+    return false;
+  }
+  std::vector<JsonNode>& nodes = tree.nodes;
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  // Explicit work stack instead of recursion. Entries are values to write or
-  // closing marks.
-  struct Work {
-    const rapidjson::Value* value;  // null for a closing mark
-    bool close_object;
-    const rapidjson::Value* key;    // key to write before the value (objects)
-  };
-  std::vector<Work> stack;
   // Items that are not objects are hashed as dlt wraps them: {"value": v}.
-  rapidjson::Value wrapped;
-  if (!doc.IsObject()) {
-    rapidjson::Value inner;
-    inner.Swap(doc);  // no recursive copy: deep input must not overflow the stack
-    wrapped.SetObject();
-    wrapped.AddMember("value", inner, doc.GetAllocator());
-    stack.push_back({&wrapped, false, nullptr});
-  } else {
-    stack.push_back({&doc, false, nullptr});
+  const bool wrap = nodes[0].kind != JsonNode::Kind::kObject;
+  if (wrap) {
+    writer.StartObject();
+    writer.Key("value");
   }
-  bool top = true;
+  // Explicit stack of (node, next child) instead of recursion.
+  std::vector<std::pair<std::uint32_t, std::size_t>> stack;
+  auto visit = [&](std::uint32_t index, bool top) {
+    JsonNode& node = nodes[index];
+    switch (node.kind) {
+      case JsonNode::Kind::kNull: writer.Null(); return;
+      case JsonNode::Kind::kBool: writer.Bool(node.bool_value); return;
+      case JsonNode::Kind::kNumber:
+        writer.RawValue(node.text.data(), node.text.size(), rapidjson::kNumberType);
+        return;
+      case JsonNode::Kind::kString: writer.String(node.text.data(), node.text.size()); return;
+      case JsonNode::Kind::kObject: {
+        writer.StartObject();
+        auto& c = node.children;
+        if (top && !wrap) {
+          // dlt leaves the item's own `_dlt*` keys out of the content hash.
+          c.erase(std::remove_if(c.begin(), c.end(),
+                                 [&](std::uint32_t k) { return nodes[k].key.rfind("_dlt", 0) == 0; }),
+                  c.end());
+        }
+        std::stable_sort(c.begin(), c.end(),
+                         [&](std::uint32_t x, std::uint32_t y) { return nodes[x].key < nodes[y].key; });
+        stack.emplace_back(index, 0);
+        return;
+      }
+      case JsonNode::Kind::kArray:
+        writer.StartArray();
+        stack.emplace_back(index, 0);
+        return;
+    }
+  };
+  visit(0, true);
   while (!stack.empty()) {
-    Work w = stack.back();
-    stack.pop_back();
-    if (w.value == nullptr) {
-      if (w.close_object) {
+    auto& [index, next] = stack.back();
+    const JsonNode& node = nodes[index];
+    if (next == node.children.size()) {
+      if (node.kind == JsonNode::Kind::kObject) {
         writer.EndObject();
       } else {
         writer.EndArray();
       }
+      stack.pop_back();
       continue;
     }
-    if (w.key != nullptr) writer.Key(w.key->GetString(), w.key->GetStringLength());
-    const rapidjson::Value& v = *w.value;
-    if (v.IsObject()) {
-      writer.StartObject();
-      std::vector<const rapidjson::Value::Member*> members;
-      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-        std::string_view name(it->name.GetString(), it->name.GetStringLength());
-        if (top && name.substr(0, 4) == "_dlt") continue;
-        members.push_back(&*it);
-      }
-      std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) {
-        return std::string_view(a->name.GetString(), a->name.GetStringLength()) <
-               std::string_view(b->name.GetString(), b->name.GetStringLength());
-      });
-      stack.push_back({nullptr, true, nullptr});
-      for (auto it = members.rbegin(); it != members.rend(); ++it) {
-        stack.push_back({&(*it)->value, false, &(*it)->name});
-      }
-    } else if (v.IsArray()) {
-      writer.StartArray();
-      stack.push_back({nullptr, false, nullptr});
-      for (auto i = v.Size(); i > 0; --i) stack.push_back({&v[i - 1], false, nullptr});
-    } else if (v.IsString()) {
-      writer.String(v.GetString(), v.GetStringLength());
-    } else if (v.IsBool()) {
-      writer.Bool(v.GetBool());
-    } else if (v.IsNull()) {
-      writer.Null();
-    } else if (v.IsInt64()) {
-      writer.Int64(v.GetInt64());
-    } else if (v.IsUint64()) {
-      writer.Uint64(v.GetUint64());
-    } else if (v.IsDouble()) {
-      writer.Double(v.GetDouble());
+    std::uint32_t child = node.children[next++];
+    if (node.kind == JsonNode::Kind::kObject) {
+      writer.Key(nodes[child].key.data(), nodes[child].key.size());
     }
-    top = false;
+    visit(child, false);
   }
+  if (wrap) writer.EndObject();
   out.assign(buffer.GetString(), buffer.GetSize());
   return true;
 }
