@@ -130,7 +130,7 @@ class NormalizerState final : public ItemSink {
   RootIdKind ComputeRootIdKind(TableCtx& t);
   bool NeedsRootKey(TableCtx& root);
   bool ComputeNeedsRootKey(TableCtx& root);
-  Status AssignRowId(ItemTree& tree, PendingRow& row, std::uint32_t r);
+  Status AssignRowId(ItemTree& tree, PendingRow& row);
   Status AddSystemCells(ItemTree& tree, PendingRow& row, std::uint64_t stamp);
   std::optional<Value> Convert(const infer::RawScalar& raw, const ColumnSchema& column);
   Status Resolve(TableCtx& t, const TableSchema* ts, PendingCell& cell, ColumnSlot& slot,
@@ -414,7 +414,7 @@ bool NormalizerState::ComputeNeedsRootKey(TableCtx& root) {
                       *strategy == schema::MergeStrategy::kInsertOnly);
 }
 
-Status NormalizerState::AssignRowId(ItemTree& tree, PendingRow& row, std::uint32_t r) {
+Status NormalizerState::AssignRowId(ItemTree& tree, PendingRow& row) {
   // An item may bring its own `_dlt_id`; dlt keeps a truthy one.
   for (const PendingCell& cell : row.cells) {
     if (cell.dead || cell.is_null || cell.node->column_name != schema::kDltId) continue;
@@ -432,7 +432,6 @@ Status NormalizerState::AssignRowId(ItemTree& tree, PendingRow& row, std::uint32
     NestedRowId(tree.row(row.parent).Id(), row.table->name, row.list_index, row.id);
     return OkStatus();
   }
-  (void)r;
   switch (RootIdKindOf(*row.table)) {
     case RootIdKind::kRandom:
       ids_.Next(row.id);
@@ -816,15 +815,14 @@ Result<bool> NormalizerState::ProcessRow(ItemTree& tree, std::uint32_t r) {
   }
 
   // 2. System columns and the row id (children need it).
-  INGESTD_TRY(AssignRowId(tree, row, r));
+  INGESTD_TRY(AssignRowId(tree, row));
   INGESTD_TRY(AddSystemCells(tree, row, stamp));
-  PendingRow& rw = tree.row(r);  // AddSystemCells may not reallocate rows, only cells
 
   // 3. Type every value: coerce into its column, infer new columns, or move
   //    it to a variant column.
   const TableSchema* row_table = schema_.FindTable(t.name);
-  for (std::uint32_t i = 0; i < rw.cells.size(); ++i) {
-    PendingCell& cell = rw.cells[i];
+  for (std::uint32_t i = 0; i < row.cells.size(); ++i) {
+    PendingCell& cell = row.cells[i];
     if (cell.dead) continue;
     ColumnSlot& slot = SlotOf(*cell.node);
     if (cell.is_null) {
@@ -866,7 +864,7 @@ Result<bool> NormalizerState::ProcessRow(ItemTree& tree, std::uint32_t r) {
         const NewColumn& nc = *it;
         ContractEntity entity = nc.column.IsVariant() ? ContractEntity::kDataType : ContractEntity::kColumns;
         const PendingCell* cell = nullptr;
-        for (PendingCell& c : rw.cells) {
+        for (PendingCell& c : row.cells) {
           if (!c.dead && c.target == nc.slot) cell = &c;
         }
         ContractViolation v = MakeViolation(t, nc.column.name, entity, *nc.slot->filter, cell);
@@ -876,7 +874,7 @@ Result<bool> NormalizerState::ProcessRow(ItemTree& tree, std::uint32_t r) {
         }
         RecordViolation(std::move(v));
         if (*nc.slot->filter == ContractMode::kDiscardRow) drop_row = true;
-        for (PendingCell& c : rw.cells) {
+        for (PendingCell& c : row.cells) {
           if (c.target == nc.slot) c.dead = true;
         }
       }
@@ -888,7 +886,7 @@ Result<bool> NormalizerState::ProcessRow(ItemTree& tree, std::uint32_t r) {
 
   // 5. Emit the row.
   TableRows& out = out_->RowsFor(t.name, &t.batch_slot);
-  for (const PendingCell& cell : rw.cells) {
+  for (const PendingCell& cell : row.cells) {
     if (cell.dead || cell.target == nullptr) continue;
     out.cells.push_back(Cell{static_cast<std::uint32_t>(cell.target->column_index), cell.value});
   }

@@ -38,11 +38,6 @@ std::optional<ContractMode> SchemaContract::Get(ContractEntity entity) const {
   return std::nullopt;
 }
 
-SchemaContract SchemaContract::WithFallback(const SchemaContract& fallback) const {
-  return {tables ? tables : fallback.tables, columns ? columns : fallback.columns,
-          data_type ? data_type : fallback.data_type};
-}
-
 ResolvedContract ResolvedContract::From(const SchemaContract& contract) {
   return {contract.tables.value_or(ContractMode::kEvolve),
           contract.columns.value_or(ContractMode::kEvolve),

@@ -40,8 +40,6 @@ struct SchemaContract {
 
   bool empty() const { return !tables && !columns && !data_type; }
   std::optional<ContractMode> Get(ContractEntity entity) const;
-  /// Entities unset here take `fallback`'s value.
-  SchemaContract WithFallback(const SchemaContract& fallback) const;
   bool operator==(const SchemaContract&) const = default;
 };
 
