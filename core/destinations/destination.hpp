@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/schema/schema.hpp"
+
+namespace ingestd::destinations {
+
+/// One table's data in a load package: its load files (package::LoadFile*)
+/// in the order they were written.
+struct TableLoad {
+  std::string table;
+  std::vector<std::string> files;
+};
+
+/// A `_dlt_pipeline_state` row (dlt's columns and encoding).
+struct StateRow {
+  std::int64_t version = 0;
+  std::int64_t engine_version = 4;
+  std::string pipeline_name;
+  std::string state;         // compressed: zlib(level 9) of the state JSON, then base64
+  double created_at = 0;     // unix seconds
+  std::string version_hash;
+};
+
+/// What a destination keeps about a pipeline, for restoring an empty data
+/// directory: the newest schema (from `_dlt_version`) and the newest state
+/// whose load completed (`_dlt_pipeline_state` joined with `_dlt_loads`).
+struct StoredPipeline {
+  std::optional<std::string> schema_json;  // the stored-schema JSON text
+  std::optional<StateRow> state;
+};
+
+/// Everything one load package asks of a destination. Destinations apply it
+/// in ONE transaction: create/alter tables, truncate replaced chains, copy
+/// data (through staging for merge and replace-from-staging), run merge
+/// statements, insert the `_dlt_version` row (when `store_schema_version`),
+/// the `_dlt_pipeline_state` row (when `state` is set) and finally the
+/// `_dlt_loads` row, which is the commit marker. A request whose load_id is
+/// already in `_dlt_loads` must change nothing and succeed (idempotence).
+struct LoadRequest {
+  std::string load_id;
+  std::string pipeline_name;
+  /// The schema after normalization: every table and column the data needs,
+  /// with dispositions, merge strategies and key hints. Not owned.
+  const schema::Schema* schema = nullptr;
+  /// Insert a `_dlt_version` row for schema->version_hash() (set when the
+  /// destination may not have this version yet).
+  bool store_schema_version = false;
+  /// Tables that have rows in this package.
+  std::vector<TableLoad> tables;
+  /// Root tables with write_disposition replace that this package replaces:
+  /// they and their nested tables are emptied even when no rows came.
+  std::vector<std::string> replace_tables;
+  std::optional<StateRow> state;
+  /// When the package was created (unix seconds): `inserted_at`, and the
+  /// scd2 validity boundary.
+  double created_at = 0;
+};
+
+/// Counts a successful load reports back.
+struct LoadResult {
+  bool already_loaded = false;  // the load id was in `_dlt_loads`; nothing was done
+  std::vector<std::pair<std::string, std::uint64_t>> rows_per_table;
+};
+
+/// A place data is loaded into. Implementations: PostgreSQL (libpq, COPY)
+/// and SQLite (the embedded default). Not thread-safe; one per run.
+class Destination {
+ public:
+  virtual ~Destination() = default;
+
+  /// "postgres" or "sqlite".
+  virtual std::string_view Kind() const = 0;
+
+  /// The largest identifier the destination accepts (63 for PostgreSQL).
+  virtual std::size_t MaxIdentifierLength() const = 0;
+
+  /// Whether `load_id` is committed (present in `_dlt_loads`). False when the
+  /// dataset does not exist yet.
+  virtual Result<bool> IsLoaded(std::string_view load_id) = 0;
+
+  /// Applies the package atomically (see LoadRequest). On any error the
+  /// transaction is rolled back and the destination is unchanged. `stop`
+  /// requests cancellation at the next safe point (also a rollback).
+  virtual Result<LoadResult> Load(const LoadRequest& request, std::stop_token stop) = 0;
+
+  /// The newest stored schema and completed state of `pipeline_name` /
+  /// `schema_name`; empty when the dataset or the tables do not exist.
+  virtual Result<StoredPipeline> Restore(std::string_view pipeline_name,
+                                         std::string_view schema_name) = 0;
+};
+
+}  // namespace ingestd::destinations
