@@ -30,6 +30,8 @@ class SqliteStatement {
   Status BindDouble(int index, double value);
   Status BindText(int index, std::string_view value, bool copy = false);
   Status BindBlob(int index, std::string_view bytes, bool copy = false);
+  /// A temporary string is always copied: it is gone before Step() runs.
+  Status BindText(int index, std::string&& value) { return BindText(index, std::string_view(value), true); }
 
   /// sqlite3_step: true when a row is available, false when done. Errors
   /// name `doing` (kept from Prepare()).

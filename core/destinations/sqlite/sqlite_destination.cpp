@@ -663,7 +663,8 @@ Status LoadRun::InsertLoad() {
                   "recording load " + request_.load_id + " in _dlt_loads"));
   INGESTD_TRY(insert.BindText(1, request_.load_id));
   INGESTD_TRY(insert.BindText(2, schema_.name()));
-  INGESTD_TRY(insert.BindText(3, FormatSqliteTimestamp(SecondsToMicros(request_.created_at))));
+  const std::string inserted_at = FormatSqliteTimestamp(SecondsToMicros(request_.created_at));
+  INGESTD_TRY(insert.BindText(3, inserted_at));
   INGESTD_TRY(insert.BindText(4, schema_.version_hash()));
   return insert.Run();
 }
