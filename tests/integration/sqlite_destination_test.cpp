@@ -295,6 +295,16 @@ TEST_F(SqliteDestinationTest, UpsertUpdatesByPrimaryKeyAndReplacesNestedRows) {
               ElementsAre("1|3"));
 }
 
+TEST_F(SqliteDestinationTest, InsertOnlyKeepsExistingRows) {
+  TableSchema t = Table("log", WriteDisposition::kMerge, MergeStrategy::kInsertOnly);
+  t.AddColumn(PrimaryKey("id"));
+  schema_.AddTable(t);
+  MustLoad(R"([{"id": 1, "v": "a", "l": [1]}])", "log");
+  MustLoad(R"([{"id": 1, "v": "changed", "l": [9]}, {"id": 2, "v": "b", "l": [2]}])", "log", kT2);
+  EXPECT_THAT(Query("SELECT id, v FROM log ORDER BY id"), ElementsAre("1|a", "2|b"));
+  EXPECT_THAT(Query("SELECT value FROM log__l ORDER BY value"), ElementsAre("1", "2"));
+}
+
 TEST_F(SqliteDestinationTest, Scd2RetiresMissingVersionsAtTheBoundary) {
   schema_.AddTable(Table("dim", WriteDisposition::kMerge, MergeStrategy::kScd2));
   MustLoad(R"([{"id": 1, "v": "a"}, {"id": 2, "v": "b", "kids": [{"k": 1}]}])", "dim", kT1);
