@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/destinations/sqlite/sqlite_type_mapping.hpp"
@@ -398,6 +399,33 @@ TEST_F(SqliteDestinationTest, CancellationRollsBack) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), ErrorCode::kCancelled);
   EXPECT_THAT(Query("SELECT id FROM items"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT COUNT(*) FROM _dlt_loads"), ElementsAre("1"));
+}
+
+TEST_F(SqliteDestinationTest, CancellationBetweenFilesRollsBack) {
+  MustLoad(R"({"id": -1})", "before");
+  std::string json = "[";
+  for (int i = 0; i < 50000; ++i) json += (i > 0 ? ",{\"id\": " : "{\"id\": ") + std::to_string(i) + "}";
+  json += "]";
+  LoadRequest request = Package(json, "items", kT2);
+  // The same file many times over (row ids repeat, so `_dlt_id` is not
+  // unique here): far more work than the 100 ms before the stop.
+  schema_.FindTable("items")->FindColumn("_dlt_id")->SetHint(ColumnHint::kUnique, false);
+  ASSERT_EQ(request.tables.size(), 1u);
+  const std::string file = request.tables[0].files[0];
+  request.tables[0].files.assign(200, file);
+  std::stop_source stop;
+  std::thread stopper([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop.request_stop();
+  });
+  auto result = destination_->Load(request, stop.get_token());
+  stopper.join();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code(), ErrorCode::kCancelled);
+  EXPECT_THAT(result.error().message(), HasSubstr("before file"));
+  EXPECT_THAT(Tables(), ElementsAre("_dlt_loads", "_dlt_version", "before"));
+  EXPECT_THAT(Query("SELECT id FROM before"), ElementsAre("-1"));
   EXPECT_THAT(Query("SELECT COUNT(*) FROM _dlt_loads"), ElementsAre("1"));
 }
 
