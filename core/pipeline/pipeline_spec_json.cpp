@@ -137,12 +137,8 @@ Result<std::int64_t> AsInteger(const Value& v, std::string_view path, std::int64
     return At(path, "expected " + expected + ", got " + std::string(text.GetString(), text.GetSize()));
   }
   std::int64_t n = v.GetInt64();
-  if (n < min || n > max) {
-    return At(path, "expected " + expected + (max < std::numeric_limits<std::int64_t>::max()
-                                                   ? " at most " + std::to_string(max)
-                                                   : std::string()) +
-                        ", got " + std::to_string(n));
-  }
+  if (n < min) return At(path, "expected " + expected + ", got " + std::to_string(n));
+  if (n > max) return At(path, "expected " + expected + " of at most " + std::to_string(max) + ", got " + std::to_string(n));
   return n;
 }
 
