@@ -32,6 +32,8 @@ class SqliteStatement {
   Status BindBlob(int index, std::string_view bytes, bool copy = false);
   /// A temporary string is always copied: it is gone before Step() runs.
   Status BindText(int index, std::string&& value) { return BindText(index, std::string_view(value), true); }
+  /// String literals (static storage) are bound without a copy.
+  Status BindText(int index, const char* value) { return BindText(index, std::string_view(value)); }
 
   /// sqlite3_step: true when a row is available, false when done. Errors
   /// name `doing` (kept from Prepare()).
