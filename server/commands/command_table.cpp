@@ -10,6 +10,7 @@ namespace ingestd::commands {
 // Entry points, each defined in its own <name>_command.cpp.
 int RunHelp(int argc, char** argv);
 int RunNormalize(int argc, char** argv);
+int RunRun(int argc, char** argv);
 int RunVersion(int argc, char** argv);
 
 namespace {
@@ -21,6 +22,7 @@ namespace {
 constexpr std::array kCommands{
     Command{"help", "list the commands", &RunHelp},
     Command{"normalize", "normalize JSON files into typed tables and print them (loads nothing)", &RunNormalize},
+    Command{"run", "run a pipeline once from its spec file and print the load summary", &RunRun},
     Command{"version", "print the version of ingestd", &RunVersion},
 };
 

@@ -1,0 +1,444 @@
+#include "core/pipeline/pipeline_runner.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "core/destinations/destination.hpp"
+#include "core/destinations/postgres/postgres_destination.hpp"
+#include "core/destinations/sqlite/sqlite_destination.hpp"
+#include "core/extract/files_source.hpp"
+#include "core/extract/incremental.hpp"
+#include "core/naming/snake_case_convention.hpp"
+#include "core/normalize/json_normalizer.hpp"
+#include "core/package/file_io.hpp"
+#include "core/package/package_store.hpp"
+#include "core/schema/resource_hints.hpp"
+#include "core/schema/schema_json.hpp"
+#include "core/state/pipeline_state.hpp"
+
+namespace ingestd::pipeline {
+namespace {
+
+constexpr std::size_t kMaxLocalFileBytes = 256u << 20;
+constexpr std::size_t kNormalizeBlockBytes = 4u << 20;
+constexpr std::size_t kViolationsInSummary = 20;
+
+double Now(const RunOptions& options) { return options.clock ? options.clock() : 0.0; }
+
+// dlt's `_dlt_pipeline_state` table (with `_dlt_id`), added to the schema
+// when a package carries state.
+schema::TableSchema PipelineStateTable() {
+  schema::TableSchema t{std::string(schema::kPipelineStateTableName)};
+  auto col = [&t](std::string name, schema::DataType type, bool nullable) {
+    schema::ColumnSchema c;
+    c.name = std::move(name);
+    c.data_type = type;
+    c.nullable = nullable;
+    return c;
+  };
+  t.AddColumn(col("version", schema::DataType::kBigint, false));
+  t.AddColumn(col("engine_version", schema::DataType::kBigint, false));
+  t.AddColumn(col("pipeline_name", schema::DataType::kText, false));
+  t.AddColumn(col("state", schema::DataType::kText, false));
+  t.AddColumn(col("created_at", schema::DataType::kTimestamp, false));
+  t.AddColumn(col("version_hash", schema::DataType::kText, true));
+  t.AddColumn(col(std::string(schema::kDltLoadId), schema::DataType::kText, false));
+  schema::ColumnSchema id = col(std::string(schema::kDltId), schema::DataType::kText, false);
+  id.SetHint(schema::ColumnHint::kUnique, true);
+  id.SetHint(schema::ColumnHint::kRowKey, true);
+  t.AddColumn(std::move(id));
+  t.write_disposition = schema::WriteDisposition::kAppend;
+  t.resource = std::string(schema::kPipelineStateTableName);
+  t.file_format = "preferred";
+  return t;
+}
+
+// Passes items to the package's item file (after the incremental filter).
+class ItemWriterSink final : public extract::ItemSink {
+ public:
+  explicit ItemWriterSink(package::ItemFileWriter& writer) : writer_(writer) {}
+  Status Accept(std::string_view json_item) override { return writer_.Write(json_item); }
+
+ private:
+  package::ItemFileWriter& writer_;
+};
+
+std::unique_ptr<extract::Resource> MakeResource(const ResourceSpec& spec) {
+  return std::visit(
+      [&](const auto& source) -> std::unique_ptr<extract::Resource> {
+        using T = std::decay_t<decltype(source)>;
+        if constexpr (std::is_same_v<T, extract::FilesConfig>) {
+          return std::make_unique<extract::FilesResource>(spec.name, source);
+        }
+      },
+      spec.source);
+}
+
+// The state key of a resource's incremental cursor (dlt:
+// sources.<source>.resources.<resource>.incremental.<cursor_path>). The
+// source name is the pipeline's schema name.
+std::string IncrementalKey(const extract::IncrementalConfig& config) {
+  return "incremental." + config.cursor_path;
+}
+
+class Runner {
+ public:
+  Runner(const PipelineSpec& spec, const RunOptions& options) : spec_(spec), options_(options) {}
+
+  Result<RunSummary> Run();
+
+ private:
+  Status OpenDestination();
+  Status LoadLocalOrRestore();
+  Status SaveLocal(const std::string& schema_json, const std::optional<std::string>& state_json);
+  Result<PackageSummary> Extract(package::LoadPackage& package);
+  Status Normalize(package::LoadPackage& package, PackageSummary& summary);
+  Status Load(package::LoadPackage& package, PackageSummary& summary);
+  Result<PackageSummary> Finish(package::LoadPackage& package, PackageSummary summary);
+  std::shared_ptr<const naming::NamingConvention> Naming() const { return naming_; }
+
+  const PipelineSpec& spec_;
+  const RunOptions& options_;
+  std::string pipeline_dir_;
+  std::unique_ptr<destinations::Destination> destination_;
+  std::shared_ptr<const naming::NamingConvention> naming_;
+  schema::Schema schema_;
+  std::optional<state::PipelineState> state_;
+  RunSummary summary_;
+};
+
+Status Runner::OpenDestination() {
+  const DestinationSpec& d = spec_.destination;
+  if (d.kind == DestinationKind::kSqlite) {
+    std::string path = d.sqlite_path.value_or(options_.data_dir + "/" + spec_.name + ".sqlite");
+    INGESTD_TRY(package::MakeDirectories(package::ParentDirectory(path)));
+    INGESTD_ASSIGN_OR_RETURN(destination_,
+                             destinations::sqlite::OpenSqlite({path, spec_.dataset_name}));
+    summary_.destination = "sqlite:" + path;
+  } else {
+    INGESTD_ASSIGN_OR_RETURN(std::string dsn, ResolveSecret(d.postgres_dsn));
+    destinations::postgres::PostgresConfig config;
+    config.dsn = std::move(dsn);
+    config.dataset = spec_.dataset_name;
+    INGESTD_ASSIGN_OR_RETURN(destination_, destinations::postgres::OpenPostgres(config));
+    summary_.destination = "postgres:" + spec_.dataset_name;
+  }
+  std::size_t max_length =
+      spec_.options.max_identifier_length.value_or(destination_->MaxIdentifierLength());
+  naming_ = std::make_shared<naming::SnakeCaseConvention>(max_length);
+  return OkStatus();
+}
+
+Status Runner::LoadLocalOrRestore() {
+  const std::string schema_path = pipeline_dir_ + "/schema.json";
+  const std::string state_path = pipeline_dir_ + "/state.json";
+  auto local_schema = package::ReadSmallFile(schema_path, kMaxLocalFileBytes);
+  if (local_schema.ok()) {
+    INGESTD_ASSIGN_OR_RETURN(schema_, schema::SchemaFromJson(*local_schema));
+    auto local_state = package::ReadSmallFile(state_path, kMaxLocalFileBytes);
+    if (local_state.ok()) {
+      INGESTD_ASSIGN_OR_RETURN(state::PipelineState s, state::PipelineState::FromJson(*local_state));
+      state_ = std::move(s);
+    }
+  } else {
+    // An empty data directory: take the schema and state from the
+    // destination, as dlt restores a pipeline from its dataset.
+    INGESTD_ASSIGN_OR_RETURN(destinations::StoredPipeline stored,
+                             destination_->Restore(spec_.name, spec_.name));
+    if (stored.schema_json) {
+      INGESTD_ASSIGN_OR_RETURN(schema_, schema::SchemaFromJson(*stored.schema_json));
+      summary_.restored_from_destination = true;
+    } else {
+      schema_ = schema::Schema::CreateDefault(spec_.name);
+    }
+    if (stored.state) {
+      INGESTD_ASSIGN_OR_RETURN(state::PipelineState s,
+                               state::PipelineState::FromCompressed(stored.state->state));
+      state_ = std::move(s);
+      summary_.restored_from_destination = true;
+    }
+  }
+  if (!state_) {
+    state_ = state::PipelineState::New(spec_.name, spec_.dataset_name, spec_.name,
+                                       DestinationKindName(spec_.destination.kind));
+  }
+  return OkStatus();
+}
+
+Status Runner::SaveLocal(const std::string& schema_json, const std::optional<std::string>& state_json) {
+  INGESTD_TRY(package::WriteFileAtomically(pipeline_dir_ + "/schema.json", schema_json));
+  if (state_json) INGESTD_TRY(package::WriteFileAtomically(pipeline_dir_ + "/state.json", *state_json));
+  return OkStatus();
+}
+
+Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
+  PackageSummary summary;
+  summary.load_id = package.load_id();
+  const double start = Now(options_);
+  package::ItemFileOptions item_options;
+  if (spec_.options.file_max_items) item_options.file_max_items = *spec_.options.file_max_items;
+  if (spec_.options.file_max_bytes) item_options.file_max_bytes = *spec_.options.file_max_bytes;
+
+  package::ExtractedCommit commit;
+  state::PipelineState next_state = *state_;
+  for (const ResourceSpec& resource : spec_.resources) {
+    if (options_.stop.stop_requested()) return Error(ErrorCode::kCancelled, "run cancelled during extract");
+    // Resource hints shape the root table before any data arrives.
+    INGESTD_ASSIGN_OR_RETURN(std::string table,
+                             schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
+    INGESTD_ASSIGN_OR_RETURN(package::ItemFileWriter writer,
+                             package.OpenItemWriter(resource.name, table, item_options));
+    ItemWriterSink to_file(writer);
+    std::unique_ptr<extract::Resource> source = MakeResource(resource);
+    std::optional<extract::Incremental> incremental;
+    if (resource.incremental) {
+      std::optional<extract::IncrementalState> stored;
+      if (auto json = next_state.GetResourceValue(spec_.name, resource.name, IncrementalKey(*resource.incremental))) {
+        INGESTD_ASSIGN_OR_RETURN(extract::IncrementalState s, extract::IncrementalState::FromJson(*json));
+        stored = std::move(s);
+      }
+      INGESTD_ASSIGN_OR_RETURN(extract::Incremental inc,
+                               extract::Incremental::Create(*resource.incremental, stored, resource.primary_key));
+      incremental.emplace(std::move(inc));
+    }
+    Status extracted;
+    if (incremental) {
+      extract::IncrementalFilter filter(*incremental, to_file);
+      extracted = source->Extract(filter, options_.stop);
+    } else {
+      extracted = source->Extract(to_file, options_.stop);
+    }
+    if (!extracted.ok()) return std::move(extracted).error().WithContext("resource " + resource.name);
+    INGESTD_ASSIGN_OR_RETURN(package::ResourceFiles files, writer.Finish());
+    summary.items_extracted += files.items;
+    commit.resources.push_back(std::move(files));
+    if (incremental && incremental->persist_state()) {
+      INGESTD_TRY(next_state.SetResourceValue(spec_.name, resource.name,
+                                              IncrementalKey(*resource.incremental),
+                                              incremental->State().ToJson()));
+    }
+  }
+  next_state.BumpVersion();
+  commit.pipeline_state = next_state.ToJson();
+  INGESTD_TRY(package.CommitExtracted(std::move(commit)));
+  summary.times.extract = Now(options_) - start;
+  return summary;
+}
+
+Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary) {
+  const double start = Now(options_);
+  normalize::NormalizeOptions options;
+  options.load_id = package.load_id();
+  options.naming = naming_;
+  options.row_id_seed = options_.row_id_seed ^ std::hash<std::string>{}(package.load_id());
+  options.now_unix_seconds = package.created_at();
+  // Resource hints are re-applied so a resumed package sees its tables.
+  for (const ResourceSpec& resource : spec_.resources) {
+    INGESTD_TRY(schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
+  }
+  INGESTD_ASSIGN_OR_RETURN(normalize::JsonNormalizer normalizer,
+                           normalize::JsonNormalizer::Create(schema_, options));
+  package::LoadFileOptions file_options;
+  if (spec_.options.file_max_items) file_options.file_max_rows = *spec_.options.file_max_items;
+  if (spec_.options.file_max_bytes) file_options.file_max_bytes = *spec_.options.file_max_bytes;
+  INGESTD_ASSIGN_OR_RETURN(package::LoadFileSetWriter writer, package.StartNormalize(file_options));
+
+  normalize::NormalizedBatch batch;
+  std::vector<char> block(kNormalizeBlockBytes);
+  std::string carry;
+  for (const package::ResourceFiles& resource : package.manifest().resources) {
+    for (const std::string& relative : resource.files) {
+      const std::string path = package.PathOf(relative);
+      // Blocks cut at line ends: bounded memory whatever the file size.
+      INGESTD_ASSIGN_OR_RETURN(package::FileDescriptor fd, package::OpenForRead(path));
+      carry.clear();
+      while (true) {
+        if (options_.stop.stop_requested()) return Error(ErrorCode::kCancelled, "run cancelled during normalize");
+        INGESTD_ASSIGN_OR_RETURN(std::size_t n, package::ReadUpTo(fd.get(), path, block.data(), block.size()));
+        carry.append(block.data(), n);
+        const bool at_end = n == 0;
+        std::size_t cut = at_end ? carry.size() : carry.rfind('\n');
+        if (cut == std::string::npos) continue;
+        if (!at_end) ++cut;
+        if (cut > 0) {
+          Status s = normalizer.NormalizeLines(std::string_view(carry).substr(0, cut), resource.table, batch);
+          summary.violation_total += batch.violation_total();
+          for (const auto& v : batch.violations()) {
+            if (summary.violations.size() < kViolationsInSummary) summary.violations.push_back(v);
+          }
+          if (!s.ok()) return std::move(s).error().WithContext("normalizing " + relative);
+          INGESTD_TRY(writer.AppendBatch(batch, normalizer.schema()));
+          batch.Clear();
+          carry.erase(0, cut);
+        }
+        if (at_end) break;
+      }
+    }
+  }
+  INGESTD_ASSIGN_OR_RETURN(std::vector<package::TableFiles> tables, writer.Finish());
+
+  schema::SchemaUpdate update = normalizer.TakeUpdate();
+  schema::Schema next = normalizer.schema();
+  if (package.manifest().pipeline_state && next.FindTable(schema::kPipelineStateTableName) == nullptr) {
+    next.AddTable(PipelineStateTable());
+  }
+  const std::string before = schema_.version_hash();
+  next.BumpVersion();
+  for (const schema::TableSchema& t : update.tables) {
+    if (schema_.FindTable(t.name()) == nullptr || !schema_.FindTable(t.name())->HasCompleteColumns()) {
+      summary.new_tables.push_back(t.name());
+    }
+    for (const schema::ColumnSchema& c : t.columns()) summary.new_columns.push_back(t.name() + "." + c.name);
+  }
+  package::NormalizedCommit commit;
+  commit.tables = std::move(tables);
+  commit.schema_json = schema::SchemaToJson(next);
+  commit.schema_changed = next.version_hash() != before;
+  for (const ResourceSpec& resource : spec_.resources) {
+    if (resource.write_disposition == schema::WriteDisposition::kReplace) {
+      commit.replace_tables.push_back(naming_->NormalizePath(resource.table_name));
+    }
+  }
+  INGESTD_TRY(package.CommitNormalized(std::move(commit)));
+  schema_ = std::move(next);
+  summary.times.normalize = Now(options_) - start;
+  return OkStatus();
+}
+
+Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
+  const double start = Now(options_);
+  INGESTD_ASSIGN_OR_RETURN(std::string schema_json, package.ReadSchemaJson());
+  INGESTD_ASSIGN_OR_RETURN(schema::Schema package_schema, schema::SchemaFromJson(schema_json));
+  destinations::LoadRequest request;
+  request.load_id = package.load_id();
+  request.pipeline_name = spec_.name;
+  request.schema = &package_schema;
+  request.store_schema_version = package.manifest().schema_changed;
+  request.replace_tables = package.manifest().replace_tables;
+  request.created_at = package.created_at();
+  for (const package::TableFiles& t : package.manifest().tables) {
+    request.tables.push_back({t.table, package.LoadFilePaths(t)});
+  }
+  std::optional<std::string> state_json = package.manifest().pipeline_state;
+  if (state_json) {
+    INGESTD_ASSIGN_OR_RETURN(state::PipelineState package_state, state::PipelineState::FromJson(*state_json));
+    // A state row only when the state changed since the last committed one.
+    if (package_state.version_hash() != state_->version_hash()) {
+      destinations::StateRow row;
+      row.version = package_state.version();
+      row.pipeline_name = spec_.name;
+      row.state = package_state.Compressed();
+      row.created_at = package.created_at();
+      row.version_hash = package_state.version_hash();
+      request.state = std::move(row);
+      summary.state_stored = true;
+    }
+    state_ = std::move(package_state);
+  }
+  INGESTD_ASSIGN_OR_RETURN(destinations::LoadResult result, destination_->Load(request, options_.stop));
+  summary.already_loaded = result.already_loaded;
+  if (!result.already_loaded) summary.rows_per_table = result.rows_per_table;
+  if (summary.rows_per_table.empty()) {
+    for (const package::TableFiles& t : package.manifest().tables) {
+      summary.rows_per_table.emplace_back(t.table, t.rows);
+    }
+  }
+  summary.schema_version = package_schema.version();
+  // Local copies first, then forget the package: a crash in between loads
+  // it again, and the destination recognizes the load id.
+  INGESTD_TRY(SaveLocal(schema_json, state_json));
+  schema_ = std::move(package_schema);
+  summary.times.load = Now(options_) - start;
+  return OkStatus();
+}
+
+Result<RunSummary> Runner::Run() {
+  summary_.pipeline = spec_.name;
+  summary_.dataset = spec_.dataset_name;
+  pipeline_dir_ = options_.data_dir + "/pipelines/" + spec_.name;
+  INGESTD_TRY(package::MakeDirectories(pipeline_dir_));
+  INGESTD_TRY(OpenDestination());
+  INGESTD_TRY(LoadLocalOrRestore());
+  INGESTD_ASSIGN_OR_RETURN(package::PackageStore store, package::PackageStore::Open(pipeline_dir_));
+  INGESTD_TRY(store.Recover());
+
+  // Packages earlier runs left behind come first, oldest first (dlt does
+  // the same before extracting anything new).
+  INGESTD_ASSIGN_OR_RETURN(std::vector<std::string> pending, store.ListPending());
+  for (const std::string& load_id : pending) {
+    INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.OpenPackage(load_id));
+    PackageSummary summary;
+    summary.load_id = load_id;
+    summary.resumed = true;
+    if (package.stage() == package::PackageStage::kExtracted) {
+      Status s = Normalize(package, summary);
+      if (!s.ok()) {
+        return std::move(s).error().WithContext(
+            "pending package " + load_id +
+            " (from an earlier run) failed to normalize again; fix the cause and run again");
+      }
+    }
+    INGESTD_TRY(Load(package, summary));
+    INGESTD_TRY(store.MarkLoaded(package));
+    summary_.packages.push_back(std::move(summary));
+  }
+
+  INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.Create(options_.now));
+  Result<PackageSummary> extracted = Extract(package);
+  if (!extracted.ok()) {
+    // Nothing of an unfinished extraction was loaded: drop it.
+    (void)store.Discard(package);
+    return std::move(extracted).error().WithContext("extract");
+  }
+  PackageSummary summary = std::move(extracted).value();
+  Status normalized = Normalize(package, summary);
+  if (!normalized.ok()) {
+    return std::move(normalized).error().WithContext(
+        "normalize (package " + package.load_id() + " stays pending and is retried by the next run)");
+  }
+  Status loaded = Load(package, summary);
+  if (!loaded.ok()) {
+    return std::move(loaded).error().WithContext(
+        "load (package " + package.load_id() + " stays pending and is retried by the next run)");
+  }
+  INGESTD_TRY(store.MarkLoaded(package));
+  summary_.packages.push_back(std::move(summary));
+  return std::move(summary_);
+}
+
+}  // namespace
+
+Result<std::string> ResolveSecret(const std::string& reference) {
+  if (reference.rfind("env:", 0) == 0) {
+    std::string name = reference.substr(4);
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) {
+      return InvalidArgument("secret reference env:" + name + ": the environment variable is not set");
+    }
+    return std::string(value);
+  }
+  if (reference.rfind("file:", 0) == 0) {
+    std::string path = reference.substr(5);
+    auto content = package::ReadSmallFile(path, 1u << 20);
+    if (!content.ok()) {
+      return InvalidArgument("secret reference file:" + path + ": the file cannot be read");
+    }
+    std::string value = *content;
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    return value;
+  }
+  return reference;
+}
+
+Result<RunSummary> RunPipeline(const PipelineSpec& spec, const RunOptions& options) {
+  if (options.data_dir.empty()) return InvalidArgument("a data directory is required");
+  Runner runner(spec, options);
+  return runner.Run();
+}
+
+}  // namespace ingestd::pipeline

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/common/result.hpp"
+#include "core/contracts/contract_violation.hpp"
+#include "core/pipeline/pipeline_spec.hpp"
+
+namespace ingestd::pipeline {
+
+/// Inputs of one run besides the spec. Everything environmental (clock,
+/// randomness, cancellation) comes in here: core reads no clock.
+struct RunOptions {
+  /// Root of ingestd's files: `<data_dir>/pipelines/<name>/` holds the
+  /// pipeline's schema, state and load packages; the SQLite default
+  /// destination is `<data_dir>/<name>.sqlite`.
+  std::string data_dir;
+  /// Unix seconds now: the new package's load id and created_at.
+  double now = 0;
+  /// A monotonic clock in seconds for stage timings (optional).
+  std::function<double()> clock;
+  /// Seed for random root `_dlt_id`s (draw it from a random source).
+  std::uint64_t row_id_seed = 0;
+  /// Drop pending packages that fail to normalize again instead of
+  /// retrying them (they hold data that was never loaded).
+  bool discard_failed_pending = false;
+  std::stop_token stop;
+};
+
+/// Seconds spent per stage.
+struct StageTimes {
+  double extract = 0;
+  double normalize = 0;
+  double load = 0;
+};
+
+/// What happened to one load package.
+struct PackageSummary {
+  std::string load_id;
+  /// A package left pending by an earlier run, finished by this one.
+  bool resumed = false;
+  /// The destination already had it (a crash after commit): nothing loaded twice.
+  bool already_loaded = false;
+  std::uint64_t items_extracted = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> rows_per_table;
+  std::vector<std::string> new_tables;
+  std::vector<std::string> new_columns;  // "table.column"
+  std::uint64_t violation_total = 0;
+  std::vector<contracts::ContractViolation> violations;  // the first ones, in detail
+  std::int64_t schema_version = 0;
+  bool state_stored = false;
+  StageTimes times;
+};
+
+struct RunSummary {
+  std::string pipeline;
+  std::string destination;  // "sqlite:<path>" or "postgres:<dataset>" (no secrets)
+  std::string dataset;
+  /// The schema and state came from the destination (empty data directory).
+  bool restored_from_destination = false;
+  /// Packages in the order they were loaded: resumed ones first.
+  std::vector<PackageSummary> packages;
+};
+
+/// Runs a pipeline once: finishes packages earlier runs left pending, then
+/// extracts every resource into a new load package, normalizes it and loads
+/// it into the destination in one transaction. Succeeds only when the
+/// destination committed; on failure the package stays pending (extract
+/// failures discard it: nothing of it was loaded) and the next run resumes
+/// it, so nothing is lost and nothing is loaded twice.
+Result<RunSummary> RunPipeline(const PipelineSpec& spec, const RunOptions& options);
+
+/// Resolves a secret reference: `env:NAME` (the variable's value), `file:PATH`
+/// (the file's contents, trimmed) or a literal. Errors name the reference,
+/// never the secret.
+Result<std::string> ResolveSecret(const std::string& reference);
+
+}  // namespace ingestd::pipeline
