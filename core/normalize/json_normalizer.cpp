@@ -555,6 +555,8 @@ std::optional<Value> NormalizerState::Convert(const infer::RawScalar& raw,
   target.scale = column.scale.value_or(-1);
   target.timezone = column.timezone.value_or(true);
   std::optional<Value> v = infer::Coerce(raw, target, out_->arena_);
+  // dlt loads -0.0 as 0 (conformance case numbers_and_bools); so do we.
+  if (v && v->type == DataType::kDouble && v->double_value == 0) v->double_value = 0.0;
   if (v && UsesText(v->type) && PointsInto(v->text, raw.text)) {
     v->text = out_->arena_.Store(v->text);
   }

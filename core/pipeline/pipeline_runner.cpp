@@ -47,7 +47,9 @@ schema::TableSchema PipelineStateTable() {
   t.AddColumn(col("state", schema::DataType::kText, false));
   t.AddColumn(col("created_at", schema::DataType::kTimestamp, false));
   t.AddColumn(col("version_hash", schema::DataType::kText, true));
-  t.AddColumn(col(std::string(schema::kDltLoadId), schema::DataType::kText, false));
+  schema::ColumnSchema load_id = col(std::string(schema::kDltLoadId), schema::DataType::kText, false);
+  load_id.precision = 64;
+  t.AddColumn(std::move(load_id));
   schema::ColumnSchema id = col(std::string(schema::kDltId), schema::DataType::kText, false);
   id.SetHint(schema::ColumnHint::kUnique, true);
   id.SetHint(schema::ColumnHint::kRowKey, true);

@@ -2,14 +2,21 @@
 // cases/README.md) through ingestd and compares with what dlt produced.
 //
 //   ingestd_conformance CASES_DIR [CASE_NAME...]
+//   ingestd_conformance --postgres --ingestd PATH CASES_DIR [CASE_NAME...]
 //
-// For every case folder under CASES_DIR: start from an empty schema, apply
-// the case's resource hints, and for each run normalize its input with the
-// run's contract. Compared today: each run's status (completed / failed, and
-// for contract failures the table, column, entity and mode), rows per table
-// per run, and every data table's columns (order, PostgreSQL type,
-// nullability). Row values are compared once the loading stage exists: the
-// runner already builds the dataset in the shape `CompareRows` will take.
+// Without --postgres (fast, no server): for every case, start from an empty
+// schema, apply the case's resource hints and normalize each run's input
+// with the run's contract; compare each run's status (and for contract
+// failures the table, column, entity and mode), rows per table per run, and
+// every data table's columns (order, PostgreSQL type, nullability).
+//
+// With --postgres: every run goes through the real `ingestd run` (a spec per
+// run, a fresh data directory per case) into a fresh PostgreSQL dataset —
+// the server in INGESTD_TEST_PG_DSN, or a throw-away cluster started on
+// 127.0.0.1 — and the whole dataset is dumped and compared with
+// expected.json: tables, columns, constraints, row counts and every row
+// (volatile values as placeholders).
+//
 // Prints a readable diff per failing case and ends with "N passed, M failed".
 
 #include <algorithm>
@@ -18,6 +25,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +35,11 @@
 #include "core/naming/snake_case_convention.hpp"
 #include "core/normalize/json_normalizer.hpp"
 #include "core/schema/resource_hints.hpp"
+#include "tests/conformance/dataset_dump.hpp"
+#include "tests/support/postgres_fixture.hpp"
+
+#include <libpq-fe.h>
+#include <sys/wait.h>
 
 namespace fs = std::filesystem;
 using namespace ingestd;
@@ -304,15 +317,267 @@ std::vector<std::string> RunCase(const fs::path& dir) {
   return diffs;
 }
 
+
+// ---------------------------------------------------------------------------
+// --postgres: through `ingestd run` into PostgreSQL
+
+std::string JsonString(const std::string& s) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  w.String(s.c_str(), s.size());
+  return b.GetString();
+}
+
+std::string JsonOf(const rapidjson::Value& v) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  v.Accept(w);
+  return b.GetString();
+}
+
+// The spec of one run: the case's resource hints, the run's contract, and a
+// files source over the run's input.
+std::string RunSpec(const rapidjson::Value& c, const rapidjson::Value& run, const std::string& pipeline,
+                    const std::string& dataset, const fs::path& input) {
+  std::string wd = Str(c, "write_disposition");
+  std::string strategy = Str(c, "merge_strategy");
+  std::string disposition = JsonString(wd);
+  if (wd == "merge" && !strategy.empty()) {
+    disposition = R"({"disposition": "merge", "strategy": )" + JsonString(strategy) + "}";
+  }
+  std::string spec = "{\"name\": " + JsonString(pipeline) +
+                     ", \"destination\": {\"kind\": \"postgres\", \"dsn\": \"env:INGESTD_CONFORMANCE_DSN\"}" +
+                     ", \"dataset_name\": " + JsonString(dataset) + ", \"resources\": [{\"name\": \"data\"" +
+                     ", \"table_name\": " + JsonString(Str(c, "table_name")) +
+                     ", \"write_disposition\": " + disposition;
+  for (const char* key : {"primary_key", "merge_key"}) {
+    if (auto it = c.FindMember(key); it != c.MemberEnd() && it->value.IsArray() && !it->value.Empty()) {
+      spec += std::string(", \"") + key + "\": " + JsonOf(it->value);
+    }
+  }
+  if (auto it = c.FindMember("columns"); it != c.MemberEnd() && it->value.IsObject() &&
+                                          it->value.MemberCount() > 0) {
+    spec += ", \"columns\": " + JsonOf(it->value);
+  }
+  if (auto it = c.FindMember("max_table_nesting"); it != c.MemberEnd() && it->value.IsInt()) {
+    spec += ", \"max_table_nesting\": " + std::to_string(it->value.GetInt());
+  }
+  if (auto it = c.FindMember("incremental"); it != c.MemberEnd() && it->value.IsObject()) {
+    spec += ", \"incremental\": " + JsonOf(it->value);
+  }
+  if (auto it = run.FindMember("schema_contract"); it != run.MemberEnd() && !it->value.IsNull()) {
+    spec += ", \"schema_contract\": " + JsonOf(it->value);
+  }
+  spec += ", \"source\": {\"kind\": \"files\", \"format\": \"json\", \"paths\": [" +
+          JsonString(input.string()) + "]}}]}";
+  return spec;
+}
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+ProcessResult RunIngestd(const std::string& ingestd, const fs::path& spec, const fs::path& data_dir) {
+  std::string command = "'" + ingestd + "' run '" + spec.string() + "' --data-dir '" + data_dir.string() +
+                        "' 2>&1";
+  ProcessResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// "  <table>   <n> rows" lines of the run summary.
+std::map<std::string, std::uint64_t> ParseRowCounts(const std::string& output) {
+  std::map<std::string, std::uint64_t> counts;
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() < 7 || line.rfind("  ", 0) != 0 || line.substr(line.size() - 5) != " rows") continue;
+    std::istringstream fields(line);
+    std::string table;
+    std::uint64_t n = 0;
+    if (fields >> table >> n && table != "total") counts[table] = n;
+  }
+  return counts;
+}
+
+Status DropDataset(const std::string& dsn, const std::string& dataset) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(dsn.c_str()), &PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) return Internal(PQerrorMessage(conn.get()));
+  PQclear(PQexec(conn.get(), "SET client_min_messages = warning"));
+  for (const std::string& schema : {dataset, dataset + "_staging"}) {
+    char* ident = PQescapeIdentifier(conn.get(), schema.c_str(), schema.size());
+    std::string sql = "DROP SCHEMA IF EXISTS " + std::string(ident) + " CASCADE";
+    PQfreemem(ident);
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return Internal(PQerrorMessage(conn.get()));
+  }
+  return OkStatus();
+}
+
+std::string Show(const std::optional<std::string>& v) { return v ? "'" + *v + "'" : "NULL"; }
+
+void CompareDumped(const rapidjson::Value& expected_tables, const conformance::DumpedDataset& dumped,
+                   std::vector<std::string>& diffs) {
+  for (auto t = expected_tables.MemberBegin(); t != expected_tables.MemberEnd(); ++t) {
+    std::string name = t->name.GetString();
+    const rapidjson::Value& want = t->value;
+    auto found = dumped.find(name);
+    if (found == dumped.end()) {
+      diffs.push_back("table " + name + ": missing in PostgreSQL");
+      continue;
+    }
+    const conformance::DumpedTable& have = found->second;
+    std::vector<std::string> want_cols;
+    for (const auto& col : want["columns"].GetArray()) {
+      want_cols.push_back(Str(col, "name") + " " + Str(col, "data_type") +
+                          (col["nullable"].GetBool() ? "" : " NOT NULL"));
+    }
+    std::vector<std::string> have_cols;
+    for (const auto& col : have.columns) {
+      have_cols.push_back(col.name + " " + col.data_type + (col.nullable ? "" : " NOT NULL"));
+    }
+    if (want_cols != have_cols) {
+      std::string d = "table " + name + ": columns differ\n      dlt:     ";
+      for (const auto& c : want_cols) d += c + ", ";
+      d += "\n      ingestd: ";
+      for (const auto& c : have_cols) d += c + ", ";
+      diffs.push_back(d);
+    }
+    std::set<std::string> want_cons;
+    std::set<std::string> have_cons;
+    for (const auto& con : want["constraints"].GetArray()) want_cons.insert(Str(con, "type") + " " + Str(con, "definition"));
+    for (const auto& [type, def] : have.constraints) have_cons.insert(type + " " + def);
+    if (want_cons != have_cons) {
+      std::string d = "table " + name + ": constraints differ: dlt {";
+      for (const auto& c : want_cons) d += c + "; ";
+      d += "} ingestd {";
+      for (const auto& c : have_cons) d += c + "; ";
+      diffs.push_back(d + "}");
+    }
+    std::size_t want_count = want["row_count"].GetUint64();
+    if (want_count != have.row_count) {
+      diffs.push_back("table " + name + ": " + std::to_string(want_count) + " rows in dlt, " +
+                      std::to_string(have.row_count) + " in ingestd");
+    }
+    auto rows = want.FindMember("rows");
+    if (rows == want.MemberEnd() || schema::IsDltName(name)) continue;
+    const auto& want_rows = rows->value.GetArray();
+    for (rapidjson::SizeType i = 0; i < want_rows.Size() && i < have.rows.size(); ++i) {
+      for (auto cell = want_rows[i].MemberBegin(); cell != want_rows[i].MemberEnd(); ++cell) {
+        std::string column = cell->name.GetString();
+        std::optional<std::string> theirs;
+        if (cell->value.IsString()) theirs = std::string(cell->value.GetString());
+        auto mine = have.rows[i].find(column);
+        std::optional<std::string> ours = mine == have.rows[i].end() ? std::nullopt : mine->second;
+        if (theirs != ours) {
+          diffs.push_back("table " + name + " row " + std::to_string(i) + " column " + column + ": dlt " +
+                          Show(theirs) + ", ingestd " + Show(ours));
+        }
+      }
+    }
+  }
+  for (const auto& [name, table] : dumped) {
+    if (!expected_tables.HasMember(name.c_str())) {
+      diffs.push_back("table " + name + ": created by ingestd, not by dlt (" + std::to_string(table.row_count) +
+                      " rows)");
+    }
+  }
+}
+
+std::vector<std::string> RunCaseOnPostgres(const fs::path& dir, const std::string& dsn, const std::string& ingestd) {
+  std::vector<std::string> diffs;
+  rapidjson::Document c;
+  rapidjson::Document expected;
+  if (!ParseJson(dir / "case.json", c, diffs) || !ParseJson(dir / "expected.json", expected, diffs)) {
+    return diffs;
+  }
+  const std::string name = dir.filename().string();
+  const std::string dataset = Str(expected, "dataset_name").empty() ? "conf_" + name : Str(expected, "dataset_name");
+  const std::string pipeline = "conf_" + name;
+  if (Status s = DropDataset(dsn, dataset); !s.ok()) return {"cannot reset dataset: " + s.error().message()};
+  fs::path work = fs::temp_directory_path() / ("ingestd-conformance-" + std::to_string(getpid()) + "-" + name);
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const auto& runs = c["runs"];
+  const auto& expected_runs = expected["runs"];
+  for (rapidjson::SizeType i = 0; i < runs.Size(); ++i) {
+    std::string label = "run " + std::to_string(i + 1);
+    fs::path spec_path = work / ("run" + std::to_string(i + 1) + ".spec.json");
+    std::ofstream(spec_path) << RunSpec(c, runs[i], pipeline, dataset, fs::absolute(dir / Str(runs[i], "input")));
+    ProcessResult result = RunIngestd(ingestd, spec_path, work / "data");
+    if (i >= expected_runs.Size()) continue;
+    std::string status = Str(expected_runs[i], "status");
+    if (status == "completed" && result.exit_code != 0) {
+      diffs.push_back(label + ": dlt completed, ingestd failed: " + result.output);
+      continue;
+    }
+    if (status == "failed" && result.exit_code == 0) {
+      diffs.push_back(label + ": dlt failed, ingestd completed");
+      continue;
+    }
+    if (status == "completed") {
+      auto counts = ParseRowCounts(result.output);
+      if (auto want = expected_runs[i].FindMember("row_counts"); want != expected_runs[i].MemberEnd()) {
+        for (auto m = want->value.MemberBegin(); m != want->value.MemberEnd(); ++m) {
+          std::string table = m->name.GetString();
+          if (schema::IsDltName(table)) continue;
+          if (counts[table] != m->value.GetUint64()) {
+            diffs.push_back(label + ": rows loaded into " + table + ": dlt " +
+                            std::to_string(m->value.GetUint64()) + ", ingestd " + std::to_string(counts[table]));
+          }
+        }
+      }
+    }
+  }
+  auto dumped = conformance::DumpPostgresDataset(dsn, dataset);
+  if (!dumped.ok()) {
+    diffs.push_back("cannot dump the dataset: " + dumped.error().message());
+  } else {
+    CompareDumped(expected["tables"], *dumped, diffs);
+  }
+  if (diffs.empty()) fs::remove_all(work);
+  return diffs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: ingestd_conformance CASES_DIR [CASE...]\n";
+  bool postgres = false;
+  std::string ingestd;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--postgres") {
+      postgres = true;
+    } else if (arg == "--ingestd" && i + 1 < argc) {
+      ingestd = argv[++i];
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.empty() || (postgres && ingestd.empty())) {
+    std::cerr << "usage: ingestd_conformance [--postgres --ingestd PATH] CASES_DIR [CASE...]\n";
     return 2;
   }
-  fs::path root = argv[1];
-  std::vector<std::string> only(argv + 2, argv + argc);
+  std::string dsn;
+  if (postgres) {
+    auto server = ingestd::testing::TestPostgresDsn();
+    if (!server.ok()) {
+      std::cerr << "no PostgreSQL for the conformance run: " << server.error().message() << "\n";
+      return 2;
+    }
+    dsn = *server;
+    setenv("INGESTD_CONFORMANCE_DSN", dsn.c_str(), 1);
+  }
+  fs::path root = positional[0];
+  std::vector<std::string> only(positional.begin() + 1, positional.end());
   std::vector<fs::path> cases;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
@@ -329,7 +594,7 @@ int main(int argc, char** argv) {
   int passed = 0;
   int failed = 0;
   for (const auto& dir : cases) {
-    std::vector<std::string> diffs = RunCase(dir);
+    std::vector<std::string> diffs = postgres ? RunCaseOnPostgres(dir, dsn, ingestd) : RunCase(dir);
     if (diffs.empty()) {
       ++passed;
       std::cout << "PASS " << dir.filename().string() << "\n";
