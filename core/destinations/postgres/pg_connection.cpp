@@ -118,6 +118,10 @@ bool PgConnection::IsUsable() const {
   return conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
+bool PgConnection::IsIdle() const {
+  return conn_ != nullptr && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+}
+
 std::string PgConnection::Describe() const {
   if (conn_ == nullptr) return "(closed)";
   std::string out = PQhost(conn_.get());

@@ -81,6 +81,10 @@ class PgConnection {
   /// PQstatus == CONNECTION_OK: false after the server went away.
   bool IsUsable() const;
 
+  /// PQtransactionStatus == PQTRANS_IDLE: no transaction is open (false
+  /// after a COMMIT that never got its answer, for instance).
+  bool IsIdle() const;
+
   /// "host:port/dbname" for messages.
   std::string Describe() const;
 

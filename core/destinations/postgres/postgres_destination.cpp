@@ -410,7 +410,11 @@ class PostgresDestination final : public Destination {
   }
 
   Status EnsureConnected() {
-    if (conn_.IsUsable()) return OkStatus();
+    if (conn_.IsUsable()) {
+      // A transaction left open by a failure we could not roll back.
+      if (!conn_.IsIdle()) INGESTD_TRY(conn_.Exec("ROLLBACK"));
+      return OkStatus();
+    }
     INGESTD_ASSIGN_OR_RETURN(conn_, PgConnection::Connect(config_.dsn));
     return OkStatus();
   }
@@ -472,6 +476,12 @@ class PostgresDestination final : public Destination {
                                          c.HasHint(ColumnHint::kUnique)});
       }
       if (!t.parent && s.ResolveMergeStrategy(t.name()) == MergeStrategy::kScd2) {
+        // The row hash repeats when a retired version comes back, so it is
+        // no unique key here (dlt drops the hint on scd2 roots too).
+        const std::string hash = Scd2Column(t, "x-row-version", schema::kDltId);
+        for (ColumnDef& c : plan.columns) {
+          if (c.name == hash) c.unique = false;
+        }
         for (std::string name : {Scd2Column(t, "x-valid-from", kValidFrom),
                                  Scd2Column(t, "x-valid-to", kValidTo)}) {
           const ColumnSchema* existing = t.FindColumn(name);
