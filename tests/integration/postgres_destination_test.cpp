@@ -319,6 +319,36 @@ TEST_F(PostgresDestinationTest, AllTypesRoundTripThroughCopyText) {
   EXPECT_EQ(got[1][0], kNull);
 }
 
+TEST_F(PostgresDestinationTest, ValueTheServerRefusesNamesTableLineAndColumn) {
+  schema::TableSchema t("amounts");
+  schema::ColumnSchema c;
+  c.name = "amount";
+  c.data_type = schema::DataType::kDecimal;
+  t.AddColumn(c);
+  schema_.AddTable(t);
+  normalize::TableRows rows;
+  rows.table = "amounts";
+  rows.cells = {normalize::Cell{0, schema::Value::Text(schema::DataType::kDecimal, "1.5")},
+                normalize::Cell{0, schema::Value::Text(schema::DataType::kDecimal, "not-a-number")}};
+  rows.row_ends = {1, 2};
+  const std::string path = (dir_ / "amounts.lf").string();
+  auto writer = package::LoadFileWriter::Create(path);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE(writer->Append(rows, *schema_.FindTable("amounts")).ok());
+  ASSERT_TRUE(writer->Finish().ok());
+  LoadRequest request;
+  request.load_id = "bad.1";
+  request.schema = &schema_;
+  request.tables = {TableLoad{"amounts", {path}}};
+  Result<LoadResult> r = dest_->Load(request, std::stop_token{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument) << r.error().ToString();
+  EXPECT_THAT(r.error().message(), HasSubstr("table amounts"));
+  EXPECT_THAT(r.error().message(), HasSubstr("line 2, column amount"));
+  EXPECT_THAT(r.error().message(), HasSubstr("SQLSTATE 22P02"));
+  EXPECT_EQ(Scalar("SELECT to_regclass('" + Q("amounts") + "') IS NULL"), "t");
+}
+
 TEST_F(PostgresDestinationTest, ReplaceTruncatesRootAndNestedTables) {
   schema::ResourceHints hints;
   hints.table_name = "snapshot";
@@ -427,6 +457,21 @@ TEST_F(PostgresDestinationTest, UpsertUpdatesInsertsAndRemovesOrphanedNestedRows
   EXPECT_EQ(Query("SELECT u.id::text, k.k::text FROM " + Q("users__kids") + " k JOIN " + Q("users") +
                   " u ON u._dlt_id = k._dlt_root_id ORDER BY 1, 2"),
             (std::vector<std::vector<std::string>>{{"1", "10"}, {"2", "3"}}));
+}
+
+TEST_F(PostgresDestinationTest, UpsertWithDuplicateKeysInOnePackageIsInvalidArgument) {
+  schema::ResourceHints hints;
+  hints.table_name = "users";
+  hints.write_disposition = schema::WriteDisposition::kMerge;
+  hints.merge_strategy = schema::MergeStrategy::kUpsert;
+  hints.primary_key = {"id"};
+  Hints(hints);
+  MustLoad(Package(R"([{"id": 1, "v": "a"}])", "users", "6.1"));
+  Result<LoadResult> r =
+      dest_->Load(Package(R"([{"id": 1, "v": "b"}, {"id": 1, "v": "c"}])", "users", "6.2"), std::stop_token{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message(), HasSubstr("upsert"));
+  EXPECT_EQ(Query("SELECT v FROM " + Q("users")), (std::vector<std::vector<std::string>>{{"a"}}));
 }
 
 TEST_F(PostgresDestinationTest, Scd2RetiresChangedAndMissingRecordsAndInsertsNewVersions) {

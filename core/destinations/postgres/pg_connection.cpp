@@ -48,7 +48,8 @@ ErrorCode CodeForSqlState(std::string_view state) {
   if (state == "40001" || state == "40P01") return ErrorCode::kUnavailable;
   if (state == "57014") return ErrorCode::kCancelled;
   if (cls == "53" || cls == "54") return ErrorCode::kResourceExhausted;
-  if (cls == "22") return ErrorCode::kInvalidArgument;
+  // Data the server refuses: bad values (22), duplicate keys MERGE meets twice (21).
+  if (cls == "22" || cls == "21") return ErrorCode::kInvalidArgument;
   if (state == "42601") return ErrorCode::kInternal;  // ingestd wrote bad SQL
   if (cls == "23" || cls == "42" || cls == "55") return ErrorCode::kFailedPrecondition;
   return ErrorCode::kInternal;
@@ -144,6 +145,10 @@ Result<PgResult> PgConnection::Check(PgResultPtr result, std::string_view what) 
     message = TrimmedMessage(primary != nullptr ? primary : PQresultErrorMessage(result.get()));
     if (const char* detail = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_DETAIL)) {
       message.append(" (").append(TrimmedMessage(detail)).append(")");
+    }
+    // For COPY this names the table, line and column of bad data.
+    if (const char* context = PQresultErrorField(result.get(), PG_DIAG_CONTEXT)) {
+      message.append(" (").append(Abbreviate(TrimmedMessage(context))).append(")");
     }
   }
   if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn_.get()));

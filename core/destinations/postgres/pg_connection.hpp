@@ -58,12 +58,13 @@ using CopyChunkSource = std::function<Result<bool>(std::string& chunk)>;
 ///     -> kUnavailable (retryable)
 ///   57014 query_canceled -> kCancelled
 ///   53xxx insufficient resources, 54xxx program limits -> kResourceExhausted
-///   22xxx data exceptions -> kInvalidArgument
+///   22xxx data exceptions, 21xxx cardinality violations -> kInvalidArgument
 ///   23xxx integrity constraint violations, 42xxx (except 42601 syntax error,
 ///     a bug) and 55xxx object state -> kFailedPrecondition
 ///   anything else -> kInternal
 /// The message names what failed (the statement, shortened), the server's
-/// message and detail, and the SQLSTATE.
+/// message, detail and context (for COPY: table, line, column), and the
+/// SQLSTATE.
 class PgConnection {
  public:
   /// PQconnectdbParams with `dsn` (key=value or postgresql:// URI) expanded;
