@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/common/check.hpp"
+#include "core/common/utf8.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::extract {
@@ -352,8 +353,15 @@ Status ReadJsonl(const std::string& path, ChunkStream& stream, Emitter& emitter)
     if (text.find('\0') != std::string_view::npos) {
       return At(path, line_no, line_offset, "invalid JSON: NUL byte in line");
     }
+    // UTF-8 is checked by our validator (several times faster on mostly
+    // ASCII text than RapidJSON's), then the syntax without re-checking it.
+    if (std::size_t bad = FindInvalidUtf8(text); bad != text.size()) {
+      return At(path, line_no, line_offset + lead + bad,
+                "invalid UTF-8 at column " + std::to_string(lead + bad + 1) + "; input must be UTF-8");
+    }
     rapidjson::MemoryStream ms(text.data(), text.size());
-    rapidjson::ParseResult ok = reader.Parse<kJsonFlags>(ms, validator);
+    constexpr unsigned kSyntaxOnly = kJsonFlags & ~rapidjson::kParseValidateEncodingFlag;
+    rapidjson::ParseResult ok = reader.Parse<kSyntaxOnly>(ms, validator);
     if (!ok) {
       return At(path, line_no, line_offset + lead + ok.Offset(),
                 "invalid JSON at column " + std::to_string(lead + ok.Offset() + 1) + ": " +
