@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -63,6 +64,10 @@ struct LoadRequest {
   /// When the package was created (unix seconds): `inserted_at`, and the
   /// scd2 validity boundary.
   double created_at = 0;
+  /// Test hook for crash tests (may be empty): called with "copy" once data
+  /// is partly sent (after the first chunk of the first table), and with
+  /// "commit" just before the transaction commits.
+  std::function<void(std::string_view)> checkpoint;
 };
 
 /// Counts a successful load reports back.

@@ -63,11 +63,18 @@ schema::TableSchema PipelineStateTable() {
 // Passes items to the package's item file (after the incremental filter).
 class ItemWriterSink final : public extract::ItemSink {
  public:
-  explicit ItemWriterSink(package::ItemFileWriter& writer) : writer_(writer) {}
-  Status Accept(std::string_view json_item) override { return writer_.Write(json_item); }
+  ItemWriterSink(package::ItemFileWriter& writer, const std::function<void(std::string_view)>& checkpoint)
+      : writer_(writer), checkpoint_(checkpoint) {}
+  Status Accept(std::string_view json_item) override {
+    INGESTD_TRY(writer_.Write(json_item));
+    if (++items_ == 1 && checkpoint_) checkpoint_("extract");
+    return OkStatus();
+  }
 
  private:
   package::ItemFileWriter& writer_;
+  const std::function<void(std::string_view)>& checkpoint_;
+  std::uint64_t items_ = 0;
 };
 
 std::unique_ptr<extract::Resource> MakeResource(const ResourceSpec& spec) {
@@ -102,7 +109,9 @@ class Runner {
   Status Normalize(package::LoadPackage& package, PackageSummary& summary);
   Status Load(package::LoadPackage& package, PackageSummary& summary);
   Result<PackageSummary> Finish(package::LoadPackage& package, PackageSummary summary);
-  std::shared_ptr<const naming::NamingConvention> Naming() const { return naming_; }
+  void Checkpoint(std::string_view point) const {
+    if (options_.checkpoint) options_.checkpoint(point);
+  }
 
   const PipelineSpec& spec_;
   const RunOptions& options_;
@@ -195,7 +204,7 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
                              schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
     INGESTD_ASSIGN_OR_RETURN(package::ItemFileWriter writer,
                              package.OpenItemWriter(resource.name, table, item_options));
-    ItemWriterSink to_file(writer);
+    ItemWriterSink to_file(writer, options_.checkpoint);
     std::unique_ptr<extract::Resource> source = MakeResource(resource);
     std::optional<extract::Incremental> incremental;
     if (resource.incremental) {
@@ -228,6 +237,7 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
   next_state.BumpVersion();
   commit.pipeline_state = next_state.ToJson();
   INGESTD_TRY(package.CommitExtracted(std::move(commit)));
+  Checkpoint("extracted");
   summary.times.extract = Now(options_) - start;
   return summary;
 }
@@ -251,6 +261,7 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   INGESTD_ASSIGN_OR_RETURN(package::LoadFileSetWriter writer, package.StartNormalize(file_options));
 
   normalize::NormalizedBatch batch;
+  bool normalize_checkpoint_done = false;
   std::vector<char> block(kNormalizeBlockBytes);
   std::string carry;
   for (const package::ResourceFiles& resource : package.manifest().resources) {
@@ -276,6 +287,10 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
           if (!s.ok()) return std::move(s).error().WithContext("normalizing " + relative);
           INGESTD_TRY(writer.AppendBatch(batch, normalizer.schema()));
           batch.Clear();
+          if (!normalize_checkpoint_done) {
+            normalize_checkpoint_done = true;
+            Checkpoint("normalize");
+          }
           carry.erase(0, cut);
         }
         if (at_end) break;
@@ -307,6 +322,7 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
     }
   }
   INGESTD_TRY(package.CommitNormalized(std::move(commit)));
+  Checkpoint("normalized");
   schema_ = std::move(next);
   summary.times.normalize = Now(options_) - start;
   return OkStatus();
@@ -323,6 +339,7 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
   request.store_schema_version = package.manifest().schema_changed;
   request.replace_tables = package.manifest().replace_tables;
   request.created_at = package.created_at();
+  request.checkpoint = options_.checkpoint;
   for (const package::TableFiles& t : package.manifest().tables) {
     request.tables.push_back({t.table, package.LoadFilePaths(t)});
   }
@@ -351,6 +368,7 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
     }
   }
   summary.schema_version = package_schema.version();
+  Checkpoint("loaded");
   // Local copies first, then forget the package: a crash in between loads
   // it again, and the destination recognizes the load id.
   INGESTD_TRY(SaveLocal(schema_json, state_json));

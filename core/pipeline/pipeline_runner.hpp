@@ -30,6 +30,13 @@ struct RunOptions {
   /// retrying them (they hold data that was never loaded).
   bool discard_failed_pending = false;
   std::stop_token stop;
+  /// Test hook for crash tests (may be empty), called at the points where a
+  /// crash must still leave everything recoverable: "extract" (mid-extract,
+  /// after the first item), "extracted", "normalize" (after the first block),
+  /// "normalized", "copy" (data partly in the destination's transaction),
+  /// "commit" (just before it commits) and "loaded" (committed, local files
+  /// not yet updated).
+  std::function<void(std::string_view)> checkpoint;
 };
 
 /// Seconds spent per stage.

@@ -2,6 +2,7 @@
 // prints the load summary. Exit code 0 only when the load committed.
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
@@ -116,6 +117,15 @@ int RunRun(int argc, char** argv) {
   };
   std::random_device random;
   options.row_id_seed = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  // Crash-test hook: INGESTD_CRASH_AT=<point> kills the process with SIGKILL
+  // at that point of the run (see RunOptions::checkpoint), as a power cut
+  // would; tests then check that the next run recovers exactly once.
+  if (const char* crash = std::getenv("INGESTD_CRASH_AT"); crash != nullptr && *crash != '\0') {
+    std::string at = crash;
+    options.checkpoint = [at](std::string_view point) {
+      if (point == at) std::raise(SIGKILL);
+    };
+  }
   auto summary = pipeline::RunPipeline(*spec, options);
   if (!summary.ok()) {
     std::cerr << "ingestd run: pipeline " << spec->name << " failed: " << summary.error().message() << "\n";

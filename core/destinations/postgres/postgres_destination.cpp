@@ -338,6 +338,8 @@ class PostgresDestination final : public Destination {
     if (request.load_id.empty()) return InvalidArgument("load request without a load id");
     INGESTD_TRY(EnsureConnected());
     INGESTD_TRY(conn_.Exec("BEGIN"));
+    checkpoint_ = &request.checkpoint;
+    copy_calls_ = 0;
     Result<LoadResult> result = LoadInTransaction(request, stop);
     if (!result.ok() || result->already_loaded) {
       if (conn_.IsUsable()) {
@@ -350,6 +352,7 @@ class PostgresDestination final : public Destination {
       }
       return result;
     }
+    if (request.checkpoint) request.checkpoint("commit");
     if (auto committed = conn_.Exec("COMMIT"); !committed.ok()) {
       return committed.error().WithContext("postgres load " + request.load_id + ": COMMIT");
     }
@@ -603,6 +606,8 @@ class PostgresDestination final : public Destination {
     auto source = [&](std::string& chunk) -> Result<bool> {
       chunk.clear();
       if (stop.stop_requested()) return Cancelled(load_id);
+      // Crash tests stop here once the first chunk of the first COPY is sent.
+      if (++copy_calls_ == 2 && checkpoint_ != nullptr && *checkpoint_) (*checkpoint_)("copy");
       while (chunk.size() < kCopyChunkBytes) {
         if (!reader) {
           if (next_file == load.files.size()) return !chunk.empty();
@@ -1023,6 +1028,8 @@ class PostgresDestination final : public Destination {
   }
 
   PostgresConfig config_;
+  const std::function<void(std::string_view)>* checkpoint_ = nullptr;  // of the running load
+  int copy_calls_ = 0;
   PgConnection conn_;
   // System tables made up when the schema lacks them (referenced by plans).
   std::optional<TableSchema> builtin_loads_;

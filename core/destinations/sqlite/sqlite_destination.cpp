@@ -735,6 +735,8 @@ Result<LoadResult> LoadRun::Run() {
     if (staging) INGESTD_TRY(EnsureStaging(plan));
     INGESTD_ASSIGN_OR_RETURN(std::uint64_t rows, CopyFiles(load, plan, staging));
     result.rows_per_table.emplace_back(load.table, rows);
+    // Crash tests stop here: part of the package is written, nothing committed.
+    if (request_.checkpoint && result.rows_per_table.size() == 1) request_.checkpoint("copy");
   }
 
   // Merge statements per chain whose root has merge disposition.
@@ -808,6 +810,7 @@ class SqliteDestination final : public Destination {
     Result<LoadResult> result = LoadRun(db_, request, std::move(stop)).Run();
     if (!result.ok()) return result.error().WithContext(context);
     if (result->already_loaded) return result;  // the guard rolls back: nothing changed
+    if (request.checkpoint) request.checkpoint("commit");
     if (auto committed = transaction.Commit(); !committed.ok()) return committed.error().WithContext(context);
     return result;
   }
