@@ -39,7 +39,9 @@ struct DestinationSpec {
 
 /// Buffering and file rotation of the extract and normalize stages.
 struct PipelineOptions {
-  /// Items held in memory before the runner writes them to an item file.
+  /// Items held in memory at most before the runner writes them to an item
+  /// file. The runner writes each item as it arrives (through a 256 KiB
+  /// buffer), which is within any value of this bound.
   std::size_t buffer_max_items = 5000;
   /// Rotate load/item files after this many items/rows (unset: no limit).
   std::optional<std::uint64_t> file_max_items;
