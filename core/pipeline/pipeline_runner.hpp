@@ -26,9 +26,6 @@ struct RunOptions {
   std::function<double()> clock;
   /// Seed for random root `_dlt_id`s (draw it from a random source).
   std::uint64_t row_id_seed = 0;
-  /// Drop pending packages that fail to normalize again instead of
-  /// retrying them (they hold data that was never loaded).
-  bool discard_failed_pending = false;
   std::stop_token stop;
   /// Test hook for crash tests (may be empty), called at the points where a
   /// crash must still leave everything recoverable: "extract" (mid-extract,
