@@ -30,36 +30,6 @@ constexpr std::size_t kViolationsInSummary = 20;
 
 double Now(const RunOptions& options) { return options.clock ? options.clock() : 0.0; }
 
-// dlt's `_dlt_pipeline_state` table (with `_dlt_id`), added to the schema
-// when a package carries state.
-schema::TableSchema PipelineStateTable() {
-  schema::TableSchema t{std::string(schema::kPipelineStateTableName)};
-  auto col = [&t](std::string name, schema::DataType type, bool nullable) {
-    schema::ColumnSchema c;
-    c.name = std::move(name);
-    c.data_type = type;
-    c.nullable = nullable;
-    return c;
-  };
-  t.AddColumn(col("version", schema::DataType::kBigint, false));
-  t.AddColumn(col("engine_version", schema::DataType::kBigint, false));
-  t.AddColumn(col("pipeline_name", schema::DataType::kText, false));
-  t.AddColumn(col("state", schema::DataType::kText, false));
-  t.AddColumn(col("created_at", schema::DataType::kTimestamp, false));
-  t.AddColumn(col("version_hash", schema::DataType::kText, true));
-  schema::ColumnSchema load_id = col(std::string(schema::kDltLoadId), schema::DataType::kText, false);
-  load_id.precision = 64;
-  t.AddColumn(std::move(load_id));
-  schema::ColumnSchema id = col(std::string(schema::kDltId), schema::DataType::kText, false);
-  id.SetHint(schema::ColumnHint::kUnique, true);
-  id.SetHint(schema::ColumnHint::kRowKey, true);
-  t.AddColumn(std::move(id));
-  t.write_disposition = schema::WriteDisposition::kAppend;
-  t.resource = std::string(schema::kPipelineStateTableName);
-  t.file_format = "preferred";
-  return t;
-}
-
 // Passes items to the package's item file (after the incremental filter).
 class ItemWriterSink final : public extract::ItemSink {
  public:
@@ -302,7 +272,7 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   schema::SchemaUpdate update = normalizer.TakeUpdate();
   schema::Schema next = normalizer.schema();
   if (package.manifest().pipeline_state && next.FindTable(schema::kPipelineStateTableName) == nullptr) {
-    next.AddTable(PipelineStateTable());
+    next.AddTable(schema::PipelineStateTableSchema());
   }
   const std::string before = schema_.version_hash();
   next.BumpVersion();

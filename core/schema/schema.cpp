@@ -16,7 +16,9 @@ ColumnSchema SystemColumn(std::string name, DataType type, bool nullable) {
   return c;
 }
 
-TableSchema VersionTable() {
+}  // namespace
+
+TableSchema VersionTableSchema() {
   TableSchema t{std::string(kVersionTableName)};
   t.AddColumn(SystemColumn("version", DataType::kBigint, false));
   t.AddColumn(SystemColumn("engine_version", DataType::kBigint, false));
@@ -31,7 +33,7 @@ TableSchema VersionTable() {
   return t;
 }
 
-TableSchema LoadsTable() {
+TableSchema LoadsTableSchema() {
   TableSchema t{std::string(kLoadsTableName)};
   ColumnSchema load_id = SystemColumn("load_id", DataType::kText, false);
   load_id.precision = 64;
@@ -46,6 +48,29 @@ TableSchema LoadsTable() {
   t.schema_contract = SchemaContract{};
   return t;
 }
+
+TableSchema PipelineStateTableSchema() {
+  TableSchema t{std::string(kPipelineStateTableName)};
+  t.AddColumn(SystemColumn("version", DataType::kBigint, false));
+  t.AddColumn(SystemColumn("engine_version", DataType::kBigint, false));
+  t.AddColumn(SystemColumn("pipeline_name", DataType::kText, false));
+  t.AddColumn(SystemColumn("state", DataType::kText, false));
+  t.AddColumn(SystemColumn("created_at", DataType::kTimestamp, false));
+  t.AddColumn(SystemColumn("version_hash", DataType::kText, true));
+  ColumnSchema load_id = SystemColumn(std::string(kDltLoadId), DataType::kText, false);
+  load_id.precision = 64;
+  t.AddColumn(std::move(load_id));
+  ColumnSchema id = SystemColumn(std::string(kDltId), DataType::kText, false);
+  id.SetHint(ColumnHint::kUnique, true);
+  id.SetHint(ColumnHint::kRowKey, true);
+  t.AddColumn(std::move(id));
+  t.write_disposition = WriteDisposition::kAppend;
+  t.resource = std::string(kPipelineStateTableName);
+  t.file_format = "preferred";
+  return t;
+}
+
+namespace {
 
 // Merges the properties set in `partial` into `table` (columns handled apart).
 void MergeTableHints(TableSchema& table, const TableSchema& partial) {
@@ -105,8 +130,8 @@ Schema Schema::CreateDefault(std::string name) {
       {"unique", {std::string(kDltId)}},
       {"row_key", {std::string(kDltId)}},
   };
-  s.AddTable(VersionTable());
-  s.AddTable(LoadsTable());
+  s.AddTable(VersionTableSchema());
+  s.AddTable(LoadsTableSchema());
   return s;
 }
 

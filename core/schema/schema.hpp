@@ -30,6 +30,13 @@ inline constexpr std::string_view kDltPrefix = "_dlt";
 /// True for `_dlt*` names, which contracts never restrict.
 inline bool IsDltName(std::string_view name) { return name.substr(0, kDltPrefix.size()) == kDltPrefix; }
 
+/// dlt's system tables, column for column (used by Schema::CreateDefault,
+/// the runner, and destinations loading into a schema that lacks them).
+TableSchema VersionTableSchema();
+TableSchema LoadsTableSchema();
+/// `_dlt_pipeline_state` with the `_dlt_id` row key dlt's normalizer adds.
+TableSchema PipelineStateTableSchema();
+
 /// Schema-wide settings (dlt's `settings`).
 struct SchemaSettings {
   /// Type detectors for new columns; dlt's default is ["iso_timestamp"].

@@ -194,52 +194,6 @@ struct TablePlan {
   std::vector<ColumnDef> columns;  // complete schema columns, then added scd2 validity columns
 };
 
-ColumnSchema SystemColumn(std::string name, DataType type, bool nullable,
-                          std::optional<int> precision = std::nullopt) {
-  ColumnSchema c;
-  c.name = std::move(name);
-  c.data_type = type;
-  c.nullable = nullable;
-  c.precision = precision;
-  return c;
-}
-
-// dlt's system tables, used when the schema does not carry them.
-TableSchema BuiltinLoadsTable() {
-  TableSchema t{std::string(schema::kLoadsTableName)};
-  t.AddColumn(SystemColumn("load_id", DataType::kText, false, 64));
-  t.AddColumn(SystemColumn("schema_name", DataType::kText, true));
-  t.AddColumn(SystemColumn("status", DataType::kBigint, false));
-  t.AddColumn(SystemColumn("inserted_at", DataType::kTimestamp, false));
-  t.AddColumn(SystemColumn("schema_version_hash", DataType::kText, true));
-  return t;
-}
-
-TableSchema BuiltinVersionTable() {
-  TableSchema t{std::string(schema::kVersionTableName)};
-  t.AddColumn(SystemColumn("version", DataType::kBigint, false));
-  t.AddColumn(SystemColumn("engine_version", DataType::kBigint, false));
-  t.AddColumn(SystemColumn("inserted_at", DataType::kTimestamp, false));
-  t.AddColumn(SystemColumn("schema_name", DataType::kText, false));
-  t.AddColumn(SystemColumn("version_hash", DataType::kText, false));
-  t.AddColumn(SystemColumn("schema", DataType::kText, false));
-  return t;
-}
-
-TableSchema BuiltinStateTable() {
-  TableSchema t{std::string(schema::kPipelineStateTableName)};
-  t.AddColumn(SystemColumn("version", DataType::kBigint, false));
-  t.AddColumn(SystemColumn("engine_version", DataType::kBigint, false));
-  t.AddColumn(SystemColumn("pipeline_name", DataType::kText, false));
-  t.AddColumn(SystemColumn("state", DataType::kText, false));
-  t.AddColumn(SystemColumn("created_at", DataType::kTimestamp, false));
-  t.AddColumn(SystemColumn("version_hash", DataType::kText, true));
-  t.AddColumn(SystemColumn("_dlt_load_id", DataType::kText, false, 64));
-  ColumnSchema id = SystemColumn(std::string(schema::kDltId), DataType::kText, false);
-  id.SetHint(ColumnHint::kUnique, true);
-  t.AddColumn(std::move(id));
-  return t;
-}
 
 bool HasExtraTrue(const ColumnSchema& c, std::string_view key) {
   for (const auto& [k, v] : c.extra) {
@@ -509,10 +463,10 @@ class PostgresDestination final : public Destination {
       plans.push_back(std::move(plan));
       return OkStatus();
     };
-    INGESTD_TRY(ensure_builtin(schema::kLoadsTableName, builtin_loads_, &BuiltinLoadsTable));
-    INGESTD_TRY(ensure_builtin(schema::kVersionTableName, builtin_version_, &BuiltinVersionTable));
+    INGESTD_TRY(ensure_builtin(schema::kLoadsTableName, builtin_loads_, &schema::LoadsTableSchema));
+    INGESTD_TRY(ensure_builtin(schema::kVersionTableName, builtin_version_, &schema::VersionTableSchema));
     if (request.state) {
-      INGESTD_TRY(ensure_builtin(schema::kPipelineStateTableName, builtin_state_, &BuiltinStateTable));
+      INGESTD_TRY(ensure_builtin(schema::kPipelineStateTableName, builtin_state_, &schema::PipelineStateTableSchema));
     }
     return plans;
   }

@@ -54,30 +54,11 @@ ColumnSchema Column(std::string name, DataType type, bool nullable) {
   return c;
 }
 
-// dlt's pipeline_state_table() plus the `_dlt_id` the normalizer gives it;
-// used when the schema does not carry the table (yet).
-TableSchema PipelineStateTable() {
-  TableSchema t{std::string(schema::kPipelineStateTableName)};
-  t.AddColumn(Column("version", DataType::kBigint, false));
-  t.AddColumn(Column("engine_version", DataType::kBigint, false));
-  t.AddColumn(Column("pipeline_name", DataType::kText, false));
-  t.AddColumn(Column("state", DataType::kText, false));
-  t.AddColumn(Column("created_at", DataType::kTimestamp, false));
-  t.AddColumn(Column("version_hash", DataType::kText, true));
-  t.AddColumn(Column(std::string(schema::kDltLoadId), DataType::kText, false));
-  ColumnSchema id = Column(std::string(schema::kDltId), DataType::kText, false);
-  id.SetHint(ColumnHint::kUnique, true);
-  id.SetHint(ColumnHint::kRowKey, true);
-  t.AddColumn(std::move(id));
-  t.write_disposition = WriteDisposition::kAppend;
-  return t;
-}
-
 // The system tables as dlt defines them, for schemas that lack them.
 const schema::Schema& DefaultSchema() {
   static const schema::Schema kSchema = [] {
     schema::Schema s = schema::Schema::CreateDefault("ingestd");
-    s.AddTable(PipelineStateTable());
+    s.AddTable(schema::PipelineStateTableSchema());
     return s;
   }();
   return kSchema;
