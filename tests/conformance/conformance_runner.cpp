@@ -36,10 +36,10 @@
 #include "core/normalize/json_normalizer.hpp"
 #include "core/schema/resource_hints.hpp"
 #include "tests/conformance/dataset_dump.hpp"
+#include "tests/support/ingestd_process.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
 #include <libpq-fe.h>
-#include <sys/wait.h>
 
 namespace fs = std::filesystem;
 using namespace ingestd;
@@ -373,25 +373,6 @@ std::string RunSpec(const rapidjson::Value& c, const rapidjson::Value& run, cons
   return spec;
 }
 
-struct ProcessResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-ProcessResult RunIngestd(const std::string& ingestd, const fs::path& spec, const fs::path& data_dir) {
-  std::string command = "'" + ingestd + "' run '" + spec.string() + "' --data-dir '" + data_dir.string() +
-                        "' 2>&1";
-  ProcessResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 // "  <table>   <n> rows" lines of the run summary.
 std::map<std::string, std::uint64_t> ParseRowCounts(const std::string& output) {
   std::map<std::string, std::uint64_t> counts;
@@ -511,7 +492,8 @@ std::vector<std::string> RunCaseOnPostgres(const fs::path& dir, const std::strin
     std::string label = "run " + std::to_string(i + 1);
     fs::path spec_path = work / ("run" + std::to_string(i + 1) + ".spec.json");
     std::ofstream(spec_path) << RunSpec(c, runs[i], pipeline, dataset, fs::absolute(dir / Str(runs[i], "input")));
-    ProcessResult result = RunIngestd(ingestd, spec_path, work / "data");
+    testing::ProcessResult result =
+        testing::RunIngestdProcess(ingestd, spec_path.string(), (work / "data").string());
     if (i >= expected_runs.Size()) continue;
     std::string status = Str(expected_runs[i], "status");
     if (status == "completed" && result.exit_code != 0) {

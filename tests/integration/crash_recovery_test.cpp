@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/ingestd_process.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
 namespace ingestd {
@@ -25,27 +25,9 @@ namespace fs = std::filesystem;
 
 constexpr int kItems = 6000;
 
-struct RunResult {
-  bool killed = false;
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult RunIngestd(const fs::path& spec, const fs::path& data_dir, const std::string& crash_at) {
-  std::string command;
-  if (!crash_at.empty()) command = "INGESTD_CRASH_AT=" + crash_at + " ";
-  command += "exec '" + std::string(INGESTD_BINARY) + "' run '" + spec.string() + "' --data-dir '" +
-             data_dir.string() + "' 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  result.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
+testing::ProcessResult RunIngestd(const fs::path& spec, const fs::path& data_dir, const std::string& crash_at) {
+  return testing::RunIngestdProcess(INGESTD_BINARY, spec.string(), data_dir.string(),
+                                    crash_at.empty() ? "" : "INGESTD_CRASH_AT=" + crash_at);
 }
 
 class CrashRecoveryTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
@@ -132,10 +114,10 @@ TEST_P(CrashRecoveryTest, KilledRunRecoversExactlyOnce) {
   fs::path spec = WriteSpec(destination);
   fs::path data = dir_ / "data";
 
-  RunResult crashed = RunIngestd(spec, data, point);
-  ASSERT_TRUE(crashed.killed) << "the run should have been killed at " << point << ":\n" << crashed.output;
+  testing::ProcessResult crashed = RunIngestd(spec, data, point);
+  ASSERT_TRUE(crashed.killed_by_sigkill) << "the run should have been killed at " << point << ":\n" << crashed.output;
 
-  RunResult recovered = RunIngestd(spec, data, "");
+  testing::ProcessResult recovered = RunIngestd(spec, data, "");
   ASSERT_EQ(recovered.exit_code, 0) << recovered.output;
   auto [rows, distinct, nested] = Counts(destination);
   EXPECT_EQ(rows, kItems) << recovered.output;
@@ -143,7 +125,7 @@ TEST_P(CrashRecoveryTest, KilledRunRecoversExactlyOnce) {
   EXPECT_EQ(nested, 2 * kItems);
 
   // The cursor was stored with the data: a third run finds nothing new.
-  RunResult again = RunIngestd(spec, data, "");
+  testing::ProcessResult again = RunIngestd(spec, data, "");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_THAT(again.output, ::testing::HasSubstr("items extracted: 0"));
   auto [rows2, distinct2, nested2] = Counts(destination);

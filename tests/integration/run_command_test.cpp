@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/ingestd_process.hpp"
 #include "tests/support/postgres_fixture.hpp"
 
 namespace ingestd {
@@ -22,23 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult RunIngestd(const fs::path& spec, const fs::path& data_dir) {
-  std::string command = "'" + std::string(INGESTD_BINARY) + "' run '" + spec.string() + "' --data-dir '" +
-                        data_dir.string() + "' 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  int status = pclose(pipe);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
+testing::ProcessResult RunIngestd(const fs::path& spec, const fs::path& data_dir) {
+  return testing::RunIngestdProcess(INGESTD_BINARY, spec.string(), data_dir.string());
 }
 
 class RunCommandTest : public ::testing::Test {
@@ -86,7 +71,7 @@ TEST_F(RunCommandTest, FileThatIsNotJsonHalfwayChangesNothing) {
   Write("items.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, oops\n{\"id\": 4}\n");
   Write("spec.json", R"({"name": "p", "resources": [{"name": "items",
       "source": {"kind": "files", "paths": ["items.jsonl"]}}]})");
-  RunResult bad = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult bad = RunIngestd(dir_ / "spec.json", dir_ / "data");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.output, HasSubstr("items.jsonl"));
   EXPECT_THAT(bad.output, HasSubstr("line 3"));
@@ -94,7 +79,7 @@ TEST_F(RunCommandTest, FileThatIsNotJsonHalfwayChangesNothing) {
       << "no table, no rows: the failed run loaded nothing";
   // Nothing pending either: the next run after the fix loads each row once.
   Write("items.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n{\"id\": 4}\n");
-  RunResult good = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult good = RunIngestd(dir_ / "spec.json", dir_ / "data");
   ASSERT_EQ(good.exit_code, 0) << good.output;
   EXPECT_EQ(SqliteScalar("SELECT count(*) FROM items"), 4);
   EXPECT_EQ(SqliteScalar("SELECT count(*) FROM _dlt_loads"), 1);
@@ -103,7 +88,7 @@ TEST_F(RunCommandTest, FileThatIsNotJsonHalfwayChangesNothing) {
 TEST_F(RunCommandTest, SpecMistakesNameThePlace) {
   Write("spec.json", R"({"name": "p", "resources": [{"name": "items", "write_disposition": "upsert",
       "source": {"kind": "files", "paths": ["items.jsonl"]}}]})");
-  RunResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("resources[0].write_disposition"));
   EXPECT_FALSE(fs::exists(dir_ / "data" / "p.sqlite"));
@@ -114,7 +99,7 @@ TEST_F(RunCommandTest, UnreachableDatabaseIsAClearError) {
   Write("items.jsonl", "{\"id\": 1}\n");
   Write("spec.json", R"({"name": "p", "destination": {"kind": "postgres", "dsn": "env:INGESTD_RUN_TEST_BAD_DSN"},
       "resources": [{"name": "items", "source": {"kind": "files", "paths": ["items.jsonl"]}}]})");
-  RunResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("cannot connect"));
 }
@@ -131,7 +116,7 @@ TEST_F(RunCommandTest, EmptyDataDirectoryRestoresSchemaAndStateFromPostgres) {
   ASSERT_EQ(RunIngestd(dir_ / "spec.json", dir_ / "data").exit_code, 0);
   fs::remove_all(dir_ / "data");
   Write("items.jsonl", "{\"id\": 1, \"v\": \"a\"}\n{\"id\": 2, \"v\": \"b\"}\n{\"id\": 3, \"v\": \"c\"}\n");
-  RunResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("restored schema and state from the destination"));
   EXPECT_THAT(r.output, HasSubstr("items extracted: 1"));
@@ -147,7 +132,7 @@ TEST_F(RunCommandTest, ReplaceEmptiesNestedTablesAndMergeUpdates) {
        "source": {"kind": "files", "paths": ["a.jsonl"]}}]})");
   ASSERT_EQ(RunIngestd(dir_ / "spec.json", dir_ / "data").exit_code, 0);
   Write("a.jsonl", "{\"id\": 2, \"kids\": []}\n");
-  RunResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
+  testing::ProcessResult r = RunIngestd(dir_ / "spec.json", dir_ / "data");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(SqliteScalar("SELECT count(*) FROM snap"), 1);
   EXPECT_EQ(SqliteScalar("SELECT count(*) FROM snap__kids"), 0) << "replace empties nested tables too";
