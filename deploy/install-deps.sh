@@ -24,6 +24,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql   # server binaries: integration-test fixtures start their own cluster
   python3      # bench/gen_issues.py (stdlib only)
+  prometheus   # promtool: a unit test lints our /metrics text with `promtool check metrics`
   # optional libFuzzer targets (tests/fuzz, -DINGESTD_BUILD_FUZZ=ON)
   clang-14 libclang-rt-14-dev
 )
