@@ -70,6 +70,7 @@ class BufferedFileWriter {
 
   /// Appends `n` bytes. Values larger than the buffer go straight to write(2).
   Status Write(const void* data, std::size_t n) {
+    if (n == 0) return OkStatus();  // memcpy from a null pointer is undefined even for 0 bytes
     if (n <= capacity_ - used_) [[likely]] {
       std::memcpy(buffer_.get() + used_, data, n);
       used_ += n;
