@@ -1,4 +1,5 @@
 #include "core/package/load_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -21,20 +22,9 @@ using ::testing::HasSubstr;
 using schema::DataType;
 using schema::Value;
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ingestd_load_file_XXXXXX";
-    char* dir = ::mkdtemp(tmpl);
-    INGESTD_CHECK(dir != nullptr);
-    path_ = dir;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// One per test: /tmp/ingestd_load_file_XXXXXX.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("load_file") {}
 };
 
 std::string ReadAll(const std::string& path) {

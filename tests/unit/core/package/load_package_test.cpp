@@ -14,6 +14,7 @@
 #include "core/package/load_file.hpp"
 #include "core/package/load_file_set_writer.hpp"
 #include "core/package/package_manifest.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace ingestd::package {
 namespace {
@@ -23,19 +24,9 @@ using ::testing::HasSubstr;
 using schema::DataType;
 using schema::Value;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ingestd_load_package_XXXXXX";
-    char* dir = ::mkdtemp(tmpl);
-    INGESTD_CHECK(dir != nullptr);
-    path_ = dir;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// One per test: /tmp/ingestd_load_package_XXXXXX.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("load_package") {}
 };
 
 std::string ReadAll(const std::string& path) {

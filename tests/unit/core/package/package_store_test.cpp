@@ -1,4 +1,5 @@
 #include "core/package/package_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,19 +17,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ingestd_package_store_XXXXXX";
-    char* dir = ::mkdtemp(tmpl);
-    INGESTD_CHECK(dir != nullptr);
-    path_ = dir;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// One per test: /tmp/ingestd_package_store_XXXXXX.
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("package_store") {}
 };
 
 TEST(LoadIdTest, FormatsLikePythonStrOfFloat) {
