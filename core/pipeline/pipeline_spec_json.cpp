@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/common/check.hpp"
+#include "core/json/json_type_name.hpp"
 #include "core/json/rapidjson.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
 
@@ -46,17 +47,8 @@ Error At(std::string_view path, std::string_view message) {
   return InvalidArgument(std::string(path) + ": " + std::string(message));
 }
 
-std::string_view TypeName(const Value& v) {
-  if (v.IsNull()) return "null";
-  if (v.IsBool()) return "a boolean";
-  if (v.IsNumber()) return "a number";
-  if (v.IsString()) return "a string";
-  if (v.IsArray()) return "an array";
-  return "an object";
-}
-
 Error WrongType(std::string_view path, std::string_view expected, const Value& v) {
-  return At(path, "expected " + std::string(expected) + ", got " + std::string(TypeName(v)));
+  return At(path, "expected " + std::string(expected) + ", got " + std::string(JsonTypeName(v)));
 }
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }

@@ -16,6 +16,7 @@
 #include "core/common/base64.hpp"
 #include "core/common/check.hpp"
 #include "core/common/keccak.hpp"
+#include "core/json/json_type_name.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::schema {
@@ -425,17 +426,8 @@ Error At(std::string_view path, std::string_view message) {
   return InvalidArgument(std::string(path) + ": " + std::string(message));
 }
 
-std::string_view TypeName(const Value& v) {
-  if (v.IsNull()) return "null";
-  if (v.IsBool()) return "a boolean";
-  if (v.IsNumber()) return "a number";
-  if (v.IsString()) return "a string";
-  if (v.IsArray()) return "an array";
-  return "an object";
-}
-
 Error WrongType(std::string_view path, std::string_view expected, const Value& v) {
-  return At(path, "expected " + std::string(expected) + ", got " + std::string(TypeName(v)));
+  return At(path, "expected " + std::string(expected) + ", got " + std::string(JsonTypeName(v)));
 }
 
 template <class Names>
@@ -888,7 +880,7 @@ Result<Schema> SchemaFromJson(std::string_view json) {
     return InvalidArgument("malformed schema JSON at byte offset " + std::to_string(doc.GetErrorOffset()) +
                            ": " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (!doc.IsObject()) return InvalidArgument("schema JSON: expected an object, got " + std::string(TypeName(doc)));
+  if (!doc.IsObject()) return InvalidArgument("schema JSON: expected an object, got " + std::string(JsonTypeName(doc)));
   INGESTD_TRY(ExpectObject(doc, "(root)"));
 
   // The engine version decides how everything else reads, so check it first.

@@ -27,14 +27,8 @@ struct TempDir : testing::TempDir {
   TempDir() : testing::TempDir("load_file") {}
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using testing::ReadAll;
+using testing::WriteAll;
 
 schema::ColumnSchema Col(std::string name, DataType type) {
   schema::ColumnSchema c;

@@ -29,14 +29,8 @@ struct TempDir : testing::TempDir {
   TempDir() : testing::TempDir("load_package") {}
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void WriteAll(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using testing::ReadAll;
+using testing::WriteAll;
 
 std::vector<std::string> ReadLines(const std::string& path, std::size_t max_line = ItemFileReader::kDefaultMaxLineBytes,
                                    Status* status = nullptr) {
