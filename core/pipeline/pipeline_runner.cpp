@@ -53,6 +53,8 @@ std::unique_ptr<extract::Resource> MakeResource(const ResourceSpec& spec) {
         using T = std::decay_t<decltype(source)>;
         if constexpr (std::is_same_v<T, extract::FilesConfig>) {
           return std::make_unique<extract::FilesResource>(spec.name, source);
+        } else {
+          return nullptr;  // TODO(issue 4): rest_api and sql resources
         }
       },
       spec.source);

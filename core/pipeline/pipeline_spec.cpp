@@ -9,6 +9,8 @@ std::string_view DestinationKindName(DestinationKind kind) {
 std::string_view SourceKindName(const SourceSpec& source) {
   struct Visitor {
     std::string_view operator()(const extract::FilesConfig&) const { return "files"; }
+    std::string_view operator()(const extract::rest::RestResourceConfig&) const { return "rest_api"; }
+    std::string_view operator()(const extract::sql::SqlConfig&) const { return "sql"; }
   };
   return std::visit(Visitor{}, source);
 }

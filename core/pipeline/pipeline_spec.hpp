@@ -11,6 +11,8 @@
 #include "core/common/result.hpp"
 #include "core/extract/files_source.hpp"
 #include "core/extract/incremental.hpp"
+#include "core/extract/rest/rest_api_config.hpp"
+#include "core/extract/sql/sql_source.hpp"
 #include "core/schema/column_schema.hpp"
 #include "core/schema/resource_hints.hpp"
 #include "core/schema/schema_contract.hpp"
@@ -53,11 +55,12 @@ struct PipelineOptions {
 };
 
 /// Where a resource's items come from: a tagged union, one alternative per
-/// source kind ("kind" in JSON). HTTP (`rest_api`) and SQL sources join as
-/// further alternatives; each becomes an extract::Resource.
-using SourceSpec = std::variant<extract::FilesConfig>;
+/// source kind. `files` and `sql` are written per resource (`"source":
+/// {"kind": ...}`); `rest_api` resources come from the spec's top-level
+/// `rest_api` object (dlt's config shape), one ResourceSpec per resource.
+using SourceSpec = std::variant<extract::FilesConfig, extract::rest::RestResourceConfig, extract::sql::SqlConfig>;
 
-/// The `kind` of a source ("files").
+/// The `kind` of a source ("files", "rest_api", "sql").
 std::string_view SourceKindName(const SourceSpec& source);
 
 struct ResourceSpec {
