@@ -617,30 +617,63 @@ class CountingSink : public ItemSink {
 
 }  // namespace
 
-FilesResource::FilesResource(std::string name, FilesConfig config)
-    : name_(std::move(name)), config_(std::move(config)) {}
+bool IsHttpUrl(std::string_view path) {
+  auto starts = [&](std::string_view prefix) {
+    if (path.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(path[i])) != prefix[i]) return false;
+    }
+    return true;
+  };
+  return starts("http://") || starts("https://");
+}
+
+FilesResource::FilesResource(std::string name, FilesConfig config, FilesResourceOptions options)
+    : name_(std::move(name)), config_(std::move(config)), options_(std::move(options)) {}
 
 Status FilesResource::Extract(ItemSink& sink, std::stop_token stop) {
   files_read_.clear();
   items_read_ = 0;
   auto context = [&](Error e) { return e.WithContext("resource " + name_); };
-  auto files = ExpandFilePatterns(config_.paths);
-  if (!files.ok()) return context(std::move(files).error());
+  // Local patterns are expanded up front: a missing file fails the run
+  // before anything is read or downloaded.
+  std::vector<std::vector<std::string>> expanded(config_.paths.size());
+  std::unordered_set<std::string> seen;
+  for (std::size_t i = 0; i < config_.paths.size(); ++i) {
+    if (IsHttpUrl(config_.paths[i])) continue;
+    auto files = ExpandFilePatterns({config_.paths[i]});
+    if (!files.ok()) return context(std::move(files).error());
+    for (std::string& file : *files) {
+      if (seen.insert(file).second) expanded[i].push_back(std::move(file));
+    }
+  }
   CountingSink counting(sink, items_read_);
-  for (const std::string& file : *files) {
+  for (std::size_t i = 0; i < config_.paths.size(); ++i) {
     if (stop.stop_requested()) return Cancelled(name_);
-    FileFormat format = config_.format;
-    if (format == FileFormat::kAuto) {
-      auto detected = DetectFileFormat(file);
-      if (!detected.ok()) return context(std::move(detected).error());
-      format = *detected;
+    if (IsHttpUrl(config_.paths[i])) {
+      Status status = ReadUrl(config_.paths[i], counting, stop);
+      if (!status.ok()) {
+        if (status.error().code() == ErrorCode::kCancelled) return Cancelled(name_);
+        return context(status.error());
+      }
+      files_read_.push_back(config_.paths[i]);
+      continue;
     }
-    Status status = ReadItemsFromFile(file, format, config_.csv, counting, stop);
-    if (!status.ok()) {
-      if (status.error().code() == ErrorCode::kCancelled) return Cancelled(name_);
-      return context(status.error());
+    for (const std::string& file : expanded[i]) {
+      if (stop.stop_requested()) return Cancelled(name_);
+      FileFormat format = config_.format;
+      if (format == FileFormat::kAuto) {
+        auto detected = DetectFileFormat(file);
+        if (!detected.ok()) return context(std::move(detected).error());
+        format = *detected;
+      }
+      Status status = ReadItemsFromFile(file, format, config_.csv, counting, stop);
+      if (!status.ok()) {
+        if (status.error().code() == ErrorCode::kCancelled) return Cancelled(name_);
+        return context(status.error());
+      }
+      files_read_.push_back(file);
     }
-    files_read_.push_back(file);
   }
   return OkStatus();
 }

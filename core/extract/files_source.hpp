@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "core/common/result.hpp"
+#include "core/extract/http/http_metrics.hpp"
+#include "core/extract/http/http_types.hpp"
 #include "core/extract/source.hpp"
 
 namespace ingestd::extract {
@@ -35,11 +37,27 @@ struct CsvOptions {
 
 /// The `files` source of a resource.
 struct FilesConfig {
-  /// Paths or glob(3) patterns (`*`, `?`, `[...]`; no `**`), read in order:
-  /// each pattern's matches sorted by path, a file matched twice read once.
+  /// Paths or glob(3) patterns (`*`, `?`, `[...]`; no `**`), or http(s)
+  /// URLs, read in order: each pattern's matches sorted by path, a file
+  /// matched twice read once.
   std::vector<std::string> paths;
   FileFormat format = FileFormat::kAuto;
   CsvOptions csv;
+  /// For URLs: timeouts, retries, TLS and the size limit of one download.
+  http::HttpClientOptions http;
+};
+
+/// True for "http://..." and "https://..." (case-insensitive scheme).
+bool IsHttpUrl(std::string_view path);
+
+/// How a FilesResource downloads URLs.
+struct FilesResourceOptions {
+  /// Where a download is kept while it is read (deleted afterwards).
+  /// Empty: the system's temporary directory.
+  std::string download_dir;
+  const http::HttpMetrics* metrics = nullptr;   // may be null
+  http::HttpEventCallback on_http_event;        // may be empty
+  std::uint64_t random_seed = 0;                // retry jitter
 };
 
 /// Expands `patterns` into files: a path without glob characters must
@@ -68,14 +86,20 @@ Result<FileFormat> DetectFileFormat(std::string_view path);
 Status ReadItemsFromFile(const std::string& path, FileFormat format, const CsvOptions& csv, ItemSink& sink,
                          std::stop_token stop = {});
 
-/// A resource reading local files (FilesConfig). Patterns are expanded when
-/// Extract runs, so a scheduled pipeline sees files that appeared since.
+/// A resource reading local files and http(s) URLs (FilesConfig). Patterns
+/// are expanded when Extract runs, so a scheduled pipeline sees files that
+/// appeared since. A URL is downloaded with the HTTP client (retries,
+/// redirects, gzip transfer decoding, TLS) into a temporary file in
+/// download_dir, which is then read like a local file (format from the
+/// URL's path unless `format` says) and deleted; a download is limited to
+/// http.max_response_bytes in memory.
 class FilesResource final : public Resource {
  public:
-  FilesResource(std::string name, FilesConfig config);
+  FilesResource(std::string name, FilesConfig config, FilesResourceOptions options = {});
 
   const std::string& name() const override { return name_; }
-  /// Expands the patterns, then reads each file in order (see
+  /// Expands the local patterns (all of them first, so a missing file fails
+  /// before anything is read), then reads each file and URL in order (see
   /// ReadItemsFromFile). Errors are prefixed with the resource name.
   Status Extract(ItemSink& sink, std::stop_token stop) override;
 
@@ -84,8 +108,11 @@ class FilesResource final : public Resource {
   std::uint64_t items_read() const { return items_read_; }
 
  private:
+  Status ReadUrl(const std::string& url, ItemSink& sink, std::stop_token stop);
+
   std::string name_;
   FilesConfig config_;
+  FilesResourceOptions options_;
   std::vector<std::string> files_read_;
   std::uint64_t items_read_ = 0;
 };

@@ -11,12 +11,11 @@
 #include "core/destinations/destination.hpp"
 #include "core/destinations/postgres/postgres_destination.hpp"
 #include "core/destinations/sqlite/sqlite_destination.hpp"
-#include "core/extract/files_source.hpp"
-#include "core/extract/incremental.hpp"
 #include "core/naming/snake_case_convention.hpp"
 #include "core/normalize/json_normalizer.hpp"
 #include "core/package/file_io.hpp"
 #include "core/package/package_store.hpp"
+#include "core/pipeline/extract_stage.hpp"
 #include "core/schema/resource_hints.hpp"
 #include "core/schema/schema_json.hpp"
 #include "core/state/pipeline_state.hpp"
@@ -29,43 +28,6 @@ constexpr std::size_t kNormalizeBlockBytes = 4u << 20;
 constexpr std::size_t kViolationsInSummary = 20;
 
 double Now(const RunOptions& options) { return options.clock ? options.clock() : 0.0; }
-
-// Passes items to the package's item file (after the incremental filter).
-class ItemWriterSink final : public extract::ItemSink {
- public:
-  ItemWriterSink(package::ItemFileWriter& writer, const std::function<void(std::string_view)>& checkpoint)
-      : writer_(writer), checkpoint_(checkpoint) {}
-  Status Accept(std::string_view json_item) override {
-    INGESTD_TRY(writer_.Write(json_item));
-    if (++items_ == 1 && checkpoint_) checkpoint_("extract");
-    return OkStatus();
-  }
-
- private:
-  package::ItemFileWriter& writer_;
-  const std::function<void(std::string_view)>& checkpoint_;
-  std::uint64_t items_ = 0;
-};
-
-std::unique_ptr<extract::Resource> MakeResource(const ResourceSpec& spec) {
-  return std::visit(
-      [&](const auto& source) -> std::unique_ptr<extract::Resource> {
-        using T = std::decay_t<decltype(source)>;
-        if constexpr (std::is_same_v<T, extract::FilesConfig>) {
-          return std::make_unique<extract::FilesResource>(spec.name, source);
-        } else {
-          return nullptr;  // TODO(issue 4): rest_api and sql resources
-        }
-      },
-      spec.source);
-}
-
-// The state key of a resource's incremental cursor (dlt:
-// sources.<source>.resources.<resource>.incremental.<cursor_path>). The
-// source name is the pipeline's schema name.
-std::string IncrementalKey(const extract::IncrementalConfig& config) {
-  return "incremental." + config.cursor_path;
-}
 
 class Runner {
  public:
@@ -81,6 +43,14 @@ class Runner {
   Status Normalize(package::LoadPackage& package, PackageSummary& summary);
   Status Load(package::LoadPackage& package, PackageSummary& summary);
   Result<PackageSummary> Finish(package::LoadPackage& package, PackageSummary summary);
+  void Stage(const char* stage, bool started, std::string message = {}) const {
+    if (!options_.on_event) return;
+    RunEvent event;
+    event.kind = started ? RunEvent::Kind::kStageStarted : RunEvent::Kind::kStageFinished;
+    event.stage = stage;
+    event.message = std::move(message);
+    options_.on_event(event);
+  }
   void Checkpoint(std::string_view point) const {
     if (options_.checkpoint) options_.checkpoint(point);
   }
@@ -163,52 +133,13 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
   PackageSummary summary;
   summary.load_id = package.load_id();
   const double start = Now(options_);
-  package::ItemFileOptions item_options;
-  if (spec_.options.file_max_items) item_options.file_max_items = *spec_.options.file_max_items;
-  if (spec_.options.file_max_bytes) item_options.file_max_bytes = *spec_.options.file_max_bytes;
-
-  package::ExtractedCommit commit;
   state::PipelineState next_state = *state_;
-  for (const ResourceSpec& resource : spec_.resources) {
-    if (options_.stop.stop_requested()) return Error(ErrorCode::kCancelled, "run cancelled during extract");
-    // Resource hints shape the root table before any data arrives.
-    INGESTD_ASSIGN_OR_RETURN(std::string table,
-                             schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
-    INGESTD_ASSIGN_OR_RETURN(package::ItemFileWriter writer,
-                             package.OpenItemWriter(resource.name, table, item_options));
-    ItemWriterSink to_file(writer, options_.checkpoint);
-    std::unique_ptr<extract::Resource> source = MakeResource(resource);
-    std::optional<extract::Incremental> incremental;
-    if (resource.incremental) {
-      std::optional<extract::IncrementalState> stored;
-      if (auto json = next_state.GetResourceValue(spec_.name, resource.name, IncrementalKey(*resource.incremental))) {
-        INGESTD_ASSIGN_OR_RETURN(extract::IncrementalState s, extract::IncrementalState::FromJson(*json));
-        stored = std::move(s);
-      }
-      INGESTD_ASSIGN_OR_RETURN(extract::Incremental inc,
-                               extract::Incremental::Create(*resource.incremental, stored, resource.primary_key));
-      incremental.emplace(std::move(inc));
-    }
-    Status extracted;
-    if (incremental) {
-      extract::IncrementalFilter filter(*incremental, to_file);
-      extracted = source->Extract(filter, options_.stop);
-    } else {
-      extracted = source->Extract(to_file, options_.stop);
-    }
-    if (!extracted.ok()) return std::move(extracted).error().WithContext("resource " + resource.name);
-    INGESTD_ASSIGN_OR_RETURN(package::ResourceFiles files, writer.Finish());
-    summary.items_extracted += files.items;
-    commit.resources.push_back(std::move(files));
-    if (incremental && incremental->persist_state()) {
-      INGESTD_TRY(next_state.SetResourceValue(spec_.name, resource.name,
-                                              IncrementalKey(*resource.incremental),
-                                              incremental->State().ToJson()));
-    }
-  }
+  INGESTD_ASSIGN_OR_RETURN(ExtractStageResult extracted,
+                           RunExtractStage(spec_, options_, package, schema_, *naming_, next_state));
+  summary.items_extracted = extracted.items;
   next_state.BumpVersion();
-  commit.pipeline_state = next_state.ToJson();
-  INGESTD_TRY(package.CommitExtracted(std::move(commit)));
+  extracted.commit.pipeline_state = next_state.ToJson();
+  INGESTD_TRY(package.CommitExtracted(std::move(extracted.commit)));
   Checkpoint("extracted");
   summary.times.extract = Now(options_) - start;
   return summary;
@@ -289,6 +220,8 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   commit.schema_json = schema::SchemaToJson(next);
   commit.schema_changed = next.version_hash() != before;
   for (const ResourceSpec& resource : spec_.resources) {
+    const auto* rest = std::get_if<extract::rest::RestResourceConfig>(&resource.source);
+    if (rest != nullptr && !rest->selected) continue;  // not loaded: its table is left alone
     if (resource.write_disposition == schema::WriteDisposition::kReplace) {
       commit.replace_tables.push_back(naming_->NormalizePath(resource.table_name));
     }
@@ -381,6 +314,7 @@ Result<RunSummary> Runner::Run() {
   }
 
   INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.Create(options_.now));
+  Stage("extract", true);
   Result<PackageSummary> extracted = Extract(package);
   if (!extracted.ok()) {
     // Nothing of an unfinished extraction was loaded: drop it.
@@ -388,17 +322,22 @@ Result<RunSummary> Runner::Run() {
     return std::move(extracted).error().WithContext("extract");
   }
   PackageSummary summary = std::move(extracted).value();
+  Stage("extract", false, std::to_string(summary.items_extracted) + " items");
+  Stage("normalize", true);
   Status normalized = Normalize(package, summary);
   if (!normalized.ok()) {
     return std::move(normalized).error().WithContext(
         "normalize (package " + package.load_id() + " stays pending and is retried by the next run)");
   }
+  Stage("normalize", false);
+  Stage("load", true);
   Status loaded = Load(package, summary);
   if (!loaded.ok()) {
     return std::move(loaded).error().WithContext(
         "load (package " + package.load_id() + " stays pending and is retried by the next run)");
   }
   INGESTD_TRY(store.MarkLoaded(package));
+  Stage("load", false);
   summary_.packages.push_back(std::move(summary));
   return std::move(summary_);
 }

@@ -9,7 +9,9 @@
 
 #include "core/common/result.hpp"
 #include "core/contracts/contract_violation.hpp"
+#include "core/extract/http/http_metrics.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
+#include "core/pipeline/run_event.hpp"
 
 namespace ingestd::pipeline {
 
@@ -34,6 +36,15 @@ struct RunOptions {
   /// "commit" (just before it commits) and "loaded" (committed, local files
   /// not yet updated).
   std::function<void(std::string_view)> checkpoint;
+  /// Called as things happen (stage boundaries, HTTP retries and waits,
+  /// paginator detection, ...), from the thread running RunPipeline. May be
+  /// empty.
+  std::function<void(const RunEvent&)> on_event;
+  /// Where HTTP sources count requests, retries and waits (registered once
+  /// per metrics registry by the caller). May be null.
+  const extract::http::HttpMetrics* http_metrics = nullptr;
+  /// Seeds the retry jitter of HTTP sources.
+  std::uint64_t random_seed = 0;
 };
 
 /// Seconds spent per stage.

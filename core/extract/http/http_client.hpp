@@ -44,7 +44,8 @@ class HttpClient {
 
   /// Errors: invalid options (retry/limits Validate(), negative timeouts),
   /// an unreadable CA file. `metrics` may be null (nothing counted), as may
-  /// `on_event`. `random_seed` seeds the jitter (tests pass a fixed one).
+  /// `on_event`. `random_seed` seeds the jitter (tests pass a fixed one);
+  /// 0 seeds it from std::random_device, so clients do not retry in step.
   static Result<std::unique_ptr<HttpClient>> Create(boost::asio::io_context& io, HttpClientOptions options,
                                                     const HttpMetrics* metrics = nullptr,
                                                     HttpEventCallback on_event = {},
@@ -63,7 +64,9 @@ class HttpClient {
   ///   attempts"), kResourceExhausted for a body over the size limit,
   ///   kInvalidArgument for a bad URL, kDataLoss for a body that ended early
   ///   or failed to decode (retried first: truncation is a transport
-  ///   failure), kCancelled after Cancel().
+  ///   failure), kFailedPrecondition for more than max_redirects redirects
+  ///   and for a server certificate that fails verification (not retried:
+  ///   it cannot heal), kCancelled after Cancel().
   /// Never logs or reports query strings or header values.
   virtual void AsyncSend(HttpRequest request, Callback done) = 0;
 

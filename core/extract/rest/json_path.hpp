@@ -14,6 +14,8 @@ namespace ingestd::extract::rest {
 /// `.name` and `name` (dotted, as in `cursors.next`), `['name']` /
 /// `["name"]` (any characters), `[n]` (array index, negative from the end),
 /// `[*]` and `.*` (every element or member), `..name` (recursive descent).
+/// A relative path may also start with a bracket (`['a.b'].c`), and `.[n]`
+/// is read as `[n]` (jsonpath-ng writes full paths so: `items.[0].id`).
 class JsonPath {
  public:
   /// Errors (kInvalidArgument) quote the path and the offset of the mistake.

@@ -28,11 +28,15 @@ struct PageRequest {
   /// The JSON body, when the endpoint has one (or a paginator sets a body
   /// path, which creates an object body).
   std::optional<rapidjson::Document> json;
-  /// Set by json_link/header_link: the next page's complete URL (query
-  /// included). When set, `url` and `params` are ignored for that request,
-  /// as dlt follows a next link as given.
+  /// Set by json_link/header_link: the next page's URL (query included),
+  /// exactly as the response gave it, so possibly relative: the driver
+  /// resolves it against the previous page's final URL (http::Url::Resolve).
+  /// When set, `url` and `params` are ignored for that request, as dlt
+  /// follows a next link as given.
   std::optional<std::string> next_url;
 
+  /// Sets a query parameter: the first entry with `key` takes the value and
+  /// later entries with that key are removed; appended when absent.
   void SetParam(std::string_view key, std::string value);
 };
 
@@ -82,19 +86,56 @@ class Paginator {
 };
 
 /// A paginator from its configuration; kAuto is not allowed here (use
-/// DetectPaginator). Errors: missing required settings (offset's `limit`),
-/// unparsable JSON paths — prefixed with the paginator type.
+/// DetectPaginator). Errors: missing required settings (offset's `limit`,
+/// positive), unparsable JSON paths, body paths that are not plain names,
+/// offset/page_number without any stop condition (no total_path,
+/// maximum, has_more_path and stop_after_empty_page false) — prefixed with
+/// the paginator type ("offset paginator: limit is required").
+///
+/// What each does, and when it stops (has_next() false after Update):
+/// - offset / page_number write their value (and offset's limit) as
+///   decimal query parameters, or as JSON numbers at the `*_body_path`s
+///   (which replace the parameter; the body becomes an object when there
+///   was none). After a page the value grows by limit (offset) or 1; paging
+///   stops, as in dlt, when the page had no records and
+///   stop_after_empty_page (default true), when the new value >= total +
+///   base_page (offset: >= total items; page_number: total = page count),
+///   when the new value >= maximum_offset / maximum_page (exclusive: the
+///   last request is below it), or when has_more_path is false. A total
+///   (or body) absent or null is no error and no limit; a total that is
+///   not an integer (a number is cut, a string must hold an integer) is an
+///   error naming total_path. Random access: with a total on the first page
+///   and no has_more_path, KnownPageCount() is the number of values from
+///   the first one below min(total + base, maximum).
+/// - cursor reads a string or number at cursor_path (a number is sent as
+///   its JSON text, or as the number in a body path) and stops when it is
+///   missing, null or "" (dlt failed on a null cursor), on an empty page
+///   only when stop_after_empty_page (default false), or when
+///   has_more_path is false. Other cursor types are errors.
+/// - header_cursor: the same with the value of response header
+///   cursor_key; missing or empty stops.
+/// - json_link / header_link set PageRequest::next_url from the body at
+///   next_url_path (a string; null, missing or "" stops) or from the Link
+///   header(s) with rel=links_next_key.
+/// - has_more_path holds a boolean or a string such as "true"/"false";
+///   missing, null or another type is an error naming the path. Unlike
+///   dlt, a true has_more never overrides another stop.
 Result<std::unique_ptr<Paginator>> MakePaginator(const PaginatorConfig& config);
 
 /// Auto-detection from the first response (reference §10), for endpoints
-/// whose paginator is kAuto: a `Link: <...>; rel="next"` header →
-/// header_link; a body key `next` (or `next.href`/`next.url`) holding a URL
-/// (starting with http or /) → json_link; a key `total_pages`, `pages` or
-/// `totalpages` → page_number (param "page", first page 1, total at that
-/// key); another `next` value → cursor with that path;
-/// else single_page. Also recognized: `@odata.nextLink` (json_link), which
-/// dlt misses (its issue #1915). The returned paginator has already seen
-/// the first page (Update was called with it).
+/// whose paginator is kAuto, in this order: a `Link: <...>; rel="next"`
+/// header → header_link; a body key `next` (or `next.href`/`next.url`)
+/// holding a URL (starting with http or /) → json_link; a top-level
+/// `@odata.nextLink` (json_link), which dlt misses (its issue #1915); a key
+/// `total_pages`, `pages` or `totalpages` holding an integer (or integer
+/// text) → page_number (param "page"; the first response counts as page 1,
+/// so page 2 is requested next; page count at that key); another `next`
+/// value → cursor with that path (param "cursor"); else single_page.
+/// As in dlt, keys are searched depth first through nested objects (not
+/// arrays), compared case-insensitively, and "next" matches as a prefix
+/// (`nextPageToken`, `next_cursor`; `href`/`url` likewise); a hint must be a
+/// string or number (not a boolean or null). The returned paginator has
+/// already seen the first page (Update was called with it).
 struct DetectedPaginator {
   std::unique_ptr<Paginator> paginator;
   /// Why, for the run's events: "json_link at next", "single_page (no
@@ -105,13 +146,16 @@ Result<DetectedPaginator> DetectPaginator(const PageResponse& first_page);
 
 /// The records of a page. With a selector: its matches — one match that is
 /// an array gives its elements, one non-array value gives that value, null
-/// or no match gives none, several matches give each. Without one
-/// (detection, reference §10): a top-level array is the records; else the
-/// first array within 3 object levels under one of the keys data, items,
-/// results, entries, records, rows, entities, payload, content, objects,
-/// values; else the first array within 3 levels; else the object itself as
-/// one record. `detected_path` (may be null) receives the path found, so the
-/// driver can use it for the following pages.
+/// or no match gives none, several matches give each (nulls skipped).
+/// Without one (detection, reference §10): a top-level array is the
+/// records (null: none); else the first array within 3 object levels under
+/// one of the keys data, items, results, entries, records, rows, entities,
+/// payload, content, objects, values; else the first array within 3
+/// levels; else the object (or scalar) itself as one record. "First" is
+/// the shallowest, then in member order (dlt intends that but walks depth
+/// first). `detected_path` (may be null) receives the path found as
+/// JsonPath text ("$", "data.items", "$['odd key']"), so the driver can
+/// use it for the following pages; with a selector, the selector's text.
 std::vector<const rapidjson::Value*> SelectRecords(const rapidjson::Value& body, const JsonPath* selector,
                                                    std::string* detected_path);
 

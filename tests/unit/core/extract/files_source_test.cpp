@@ -360,7 +360,7 @@ TEST_F(FilesTest, ResourceReadsMixedFormatsInPathOrder) {
   Write("d/1.json", R"([{"n":1},{"n":2}])");
   Write("d/2.jsonl.gz", Gzip("{\"n\":3}\n"));
   Write("d/3.csv", "n\n4\n");
-  FilesResource resource("numbers", FilesConfig{{(dir_ / "d/*").string()}, FileFormat::kAuto, {}});
+  FilesResource resource("numbers", FilesConfig{{(dir_ / "d/*").string()}, FileFormat::kAuto, {}, {}});
   CollectingSink sink;
   Status status = resource.Extract(sink, {});
   ASSERT_TRUE(status.ok()) << status.error().ToString();
@@ -372,14 +372,14 @@ TEST_F(FilesTest, ResourceReadsMixedFormatsInPathOrder) {
 
 TEST_F(FilesTest, ResourceErrorsCarryTheResourceName) {
   std::string bad = Write("e/bad.jsonl", "{\"n\":1}\nnope\n");
-  FilesResource resource("events", FilesConfig{{bad}, FileFormat::kAuto, {}});
+  FilesResource resource("events", FilesConfig{{bad}, FileFormat::kAuto, {}, {}});
   CollectingSink sink;
   Status status = resource.Extract(sink, {});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message(), "resource events: " + bad + ": line 2 (byte 9): invalid JSON at column 2: Invalid value.");
   EXPECT_EQ(sink.items.size(), 1u);
 
-  FilesResource unknown("odd", FilesConfig{{Write("e/x.txt", "")}, FileFormat::kAuto, {}});
+  FilesResource unknown("odd", FilesConfig{{Write("e/x.txt", "")}, FileFormat::kAuto, {}, {}});
   Status u = unknown.Extract(sink, {});
   ASSERT_FALSE(u.ok());
   EXPECT_EQ(u.error().message().rfind("resource odd: ", 0), 0u);
@@ -401,7 +401,7 @@ TEST_F(FilesTest, StopRequestCancelsBetweenItems) {
     std::stop_source& stop_;
   };
   StoppingSink sink(stop);
-  FilesResource resource("s", FilesConfig{{path}, FileFormat::kAuto, {}});
+  FilesResource resource("s", FilesConfig{{path}, FileFormat::kAuto, {}, {}});
   Status status = resource.Extract(sink, stop.get_token());
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code(), ErrorCode::kCancelled);

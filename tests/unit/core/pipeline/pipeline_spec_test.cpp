@@ -182,7 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"{\"name\": }", "pipeline spec: invalid JSON at line 1, column 10: Invalid value."},
         ErrorCase{"[]", "pipeline spec: expected an object, got an array"},
         ErrorCase{R"({"name": "p", "nme": 1, "resources": []})",
-                  "nme: unknown key (allowed: name, destination, dataset_name, options, resources)"},
+                  "nme: unknown key (allowed: name, destination, dataset_name, options, resources, rest_api)"},
         ErrorCase{R"({"name": "p", "name": "q", "resources": []})", "pipeline spec: duplicate key \"name\""},
         ErrorCase{R"({"resources": []})", "pipeline spec: missing required key \"name\""},
         ErrorCase{R"({"name": 5, "resources": []})", "name: expected a string, got a number"},
@@ -192,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{R"({"name": "1p", "resources": []})",
                   "name: \"1p\" is not a valid pipeline name (ASCII letters, digits and _, not starting with a "
                   "digit, 1 to 64 characters)"},
-        ErrorCase{R"({"name": "p"})", "pipeline spec: missing required key \"resources\""},
+        ErrorCase{R"({"name": "p"})", "pipeline spec: missing required key \"resources\" (or \"rest_api\")"},
         ErrorCase{R"({"name": "p", "resources": {}})", "resources: expected an array of resources, got an object"},
         ErrorCase{R"({"name": "p", "resources": []})", "resources: expected at least one resource"},
         ErrorCase{R"({"name": "p", "dataset_name": "", "resources": []})", "dataset_name: must not be empty"},
@@ -316,9 +316,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "last_value_func, primary_key, on_cursor_value_missing, range_start, range_end)"},
         // Source.
         ErrorCase{WithResource(R"({"name": "r", "source": {"paths": ["a"]}})"),
-                  "resources[0].source: missing required key \"kind\" (one of \"files\")"},
+                  "resources[0].source: missing required key \"kind\" (one of \"files\", \"sql\")"},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "rest_api"}})"),
-                  "resources[0].source.kind: expected one of \"files\", got \"rest_api\""},
+                  "resources[0].source.kind: rest_api resources are declared in the top-level \"rest_api\" object (dlt's "
+                  "config shape)"},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "files"}})"),
                   "resources[0].source: missing required key \"paths\""},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "files", "paths": "a.json"}})"),
@@ -330,7 +331,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "files", "paths": ["a"], "format": "xml"}})"),
                   "resources[0].source.format: expected one of \"auto\", \"json\", \"jsonl\", \"csv\", got \"xml\""},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "files", "paths": ["a"], "url": "x"}})"),
-                  "resources[0].source.url: unknown key (allowed: kind, paths, format, csv)"},
+                  "resources[0].source.url: unknown key (allowed: kind, paths, format, csv, http, retry, limits)"},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "files", "paths": ["a"],
                                    "csv": {"delimiter": "::"}}})"),
                   "resources[0].source.csv.delimiter: expected one ASCII character other than '\"', CR and LF, got "

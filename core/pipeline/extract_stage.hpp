@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+
+#include "core/common/result.hpp"
+#include "core/naming/naming_convention.hpp"
+#include "core/package/load_package.hpp"
+#include "core/pipeline/pipeline_runner.hpp"
+#include "core/pipeline/pipeline_spec.hpp"
+#include "core/schema/schema.hpp"
+#include "core/state/pipeline_state.hpp"
+
+namespace ingestd::pipeline {
+
+/// The extract stage of a run: every resource of the spec into the
+/// package's item files, through its incremental filter, with the cursors
+/// written into `next_state`.
+///
+/// `files` and `sql` resources run one after the other in declaration
+/// order; then the `rest_api` resources run together on one io_context
+/// (extract::rest::ExtractRestApi), parents feeding children. Resource
+/// hints (and, for `sql`, the reflected column types) are applied to
+/// `schema` before any data arrives. Resources with `selected: false` get
+/// no item file. Events go to options.on_event.
+struct ExtractStageResult {
+  package::ExtractedCommit commit;  // pipeline_state not set
+  std::uint64_t items = 0;
+};
+
+Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOptions& options,
+                                           package::LoadPackage& package, schema::Schema& schema,
+                                           const naming::NamingConvention& naming, state::PipelineState& next_state);
+
+}  // namespace ingestd::pipeline
