@@ -1,5 +1,7 @@
 #include "core/extract/http/content_decoding.hpp"
 
+#include "core/common/ascii.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,8 +21,6 @@ constexpr int kRawWindowBits = -15;
 
 enum class Coding { kIdentity, kGzip, kDeflate, kUnsupported };
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -29,7 +29,7 @@ std::string_view Trim(std::string_view s) {
 
 Coding ParseCoding(std::string_view token) {
   std::string lower(Trim(token));
-  for (char& c : lower) c = Lower(c);
+  for (char& c : lower) c = AsciiLower(c);
   if (lower.empty() || lower == "identity") return Coding::kIdentity;
   if (lower == "gzip" || lower == "x-gzip") return Coding::kGzip;
   if (lower == "deflate") return Coding::kDeflate;

@@ -1,5 +1,7 @@
 #include "core/extract/http/http_client.hpp"
 
+#include "core/common/ascii.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -70,18 +72,8 @@ std::string FormatSeconds(double seconds) {
   return buf;
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 void EraseHeader(HeaderList& headers, std::string_view name) {
-  std::erase_if(headers, [&](const auto& header) { return EqualsIgnoreCase(header.first, name); });
+  std::erase_if(headers, [&](const auto& header) { return EqualsIgnoreAsciiCase(header.first, name); });
 }
 
 // RFC 9110 token characters, for methods and header names.
@@ -112,7 +104,7 @@ bool IsRedirect(int status) {
 // An error message written the way a person reads it ("connection refused").
 std::string Cause(const error_code& ec) {
   std::string message = ec.message();
-  if (!message.empty()) message[0] = Lower(message[0]);
+  if (!message.empty()) message[0] = AsciiLower(message[0]);
   return message;
 }
 
@@ -525,7 +517,7 @@ void RequestOp::OnResponse() {
   const HttpClientOptions& options = core_->options;
   bhttp::response<bhttp::string_body> message = parser_->release();
   const bool request_close = FindHeader(request_.headers, "Connection").has_value() &&
-                             EqualsIgnoreCase(*FindHeader(request_.headers, "Connection"), "close");
+                             EqualsIgnoreAsciiCase(*FindHeader(request_.headers, "Connection"), "close");
   const bool keep = message.keep_alive() && !request_close && buffer_.size() == 0;
   const double seconds = SteadySeconds() - attempt_start_;
   EndAttempt(keep);

@@ -1,5 +1,7 @@
 #include "core/extract/http/retry_policy.hpp"
 
+#include "core/common/ascii.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -71,16 +73,6 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -143,7 +135,7 @@ bool IsDayName(std::string_view word) {
       "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
       "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
   return std::any_of(kNames.begin(), kNames.end(),
-                     [&](std::string_view name) { return EqualsIgnoreCase(word, name); });
+                     [&](std::string_view name) { return EqualsIgnoreAsciiCase(word, name); });
 }
 
 // 1..12, or 0 when `word` is not a month name.
@@ -151,7 +143,7 @@ int MonthNumber(std::string_view word) {
   static constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (std::size_t i = 0; i < kMonths.size(); ++i) {
-    if (EqualsIgnoreCase(word, kMonths[i])) return static_cast<int>(i) + 1;
+    if (EqualsIgnoreAsciiCase(word, kMonths[i])) return static_cast<int>(i) + 1;
   }
   return 0;
 }
@@ -185,7 +177,7 @@ std::optional<double> ToUnix(int year, int month, int day, const TimeOfDay& t) {
   return static_cast<double>(days * 86400 + t.hour * 3600 + t.minute * 60 + t.second);
 }
 
-bool ReadGmt(Scanner& s) { return EqualsIgnoreCase(s.Word(), "GMT"); }
+bool ReadGmt(Scanner& s) { return EqualsIgnoreAsciiCase(s.Word(), "GMT"); }
 
 // After "<day-name>,": IMF-fixdate " 06 Nov 1994 08:49:37 GMT" or
 // RFC 850 " 06-Nov-94 08:49:37 GMT".

@@ -1,5 +1,7 @@
 #include "core/extract/http/url.hpp"
 
+#include "core/common/ascii.hpp"
+
 #include <charconv>
 #include <optional>
 #include <system_error>
@@ -10,11 +12,9 @@ namespace {
 // How much of a bad URL an error message quotes.
 constexpr std::size_t kQuoteBytes = 200;
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = Lower(c);
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 

@@ -5,6 +5,8 @@
 // appear inside the brackets and inside quoted strings.
 
 #include <optional>
+
+#include "core/common/ascii.hpp"
 #include <string>
 #include <string_view>
 
@@ -14,16 +16,6 @@ namespace ingestd::extract::rest {
 namespace {
 
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
 
 class LinkHeaderReader {
  public:
@@ -84,7 +76,7 @@ class LinkHeaderReader {
         while (!AtEnd() && IsOws(Peek())) ++pos_;
         value = ReadValue();
       }
-      if (!rel && EqualsIgnoreCase(name, "rel")) rel = std::move(value);
+      if (!rel && EqualsIgnoreAsciiCase(name, "rel")) rel = std::move(value);
     }
   }
 
@@ -134,7 +126,7 @@ class LinkHeaderReader {
       while (i < rels.size() && (IsOws(rels[i]) || rels[i] == '\n' || rels[i] == '\r')) ++i;
       const std::size_t start = i;
       while (i < rels.size() && !(IsOws(rels[i]) || rels[i] == '\n' || rels[i] == '\r')) ++i;
-      if (i > start && EqualsIgnoreCase(rels.substr(start, i - start), wanted)) return true;
+      if (i > start && EqualsIgnoreAsciiCase(rels.substr(start, i - start), wanted)) return true;
     }
     return false;
   }

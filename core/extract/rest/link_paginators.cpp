@@ -4,6 +4,8 @@
 // against the page's final URL (http::Url::Resolve).
 
 #include <memory>
+
+#include "core/common/ascii.hpp"
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,15 +16,6 @@
 
 namespace ingestd::extract::rest::internal {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Shared by both: the next URL and handing it on.
 class NextUrlPaginator : public Paginator {
@@ -92,7 +85,7 @@ class HeaderLinkPaginator final : public NextUrlPaginator {
     if (page.http != nullptr) {
       // A response may split its links over several Link headers.
       for (const auto& [name, value] : page.http->headers) {
-        if (!EqualsIgnoreCase(name, "Link")) continue;
+        if (!EqualsIgnoreAsciiCase(name, "Link")) continue;
         if (std::optional<std::string> next = FindLinkRel(value, rel_)) {
           SetNext(std::move(*next));
           return OkStatus();

@@ -3,6 +3,8 @@
 // the first response.
 
 #include <array>
+
+#include "core/common/ascii.hpp"
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -20,20 +22,6 @@ namespace {
 // Deeper bodies are not searched for paging hints (dlt has no limit; this
 // keeps hostile nesting off the C++ stack).
 constexpr int kMaxHintDepth = 32;
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (Lower(text[i]) != prefix[i]) return false;
-  }
-  return true;
-}
-
-bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
-  return text.size() == lower.size() && StartsWithIgnoreCase(text, lower);
-}
 
 std::string_view Key(const rapidjson::Value& name) { return {name.GetString(), name.GetStringLength()}; }
 
@@ -55,11 +43,11 @@ bool FindNextHint(const rapidjson::Value& object, Hint& hint, int depth) {
   for (const auto& member : object.GetObject()) {
     const std::string_view key = Key(member.name);
     hint.keys.emplace_back(key);
-    if (StartsWithIgnoreCase(key, "next")) {
+    if (StartsWithIgnoreAsciiCase(key, "next")) {
       if (member.value.IsObject()) {
         for (const auto& inner : member.value.GetObject()) {
           const std::string_view inner_key = Key(inner.name);
-          if ((StartsWithIgnoreCase(inner_key, "href") || StartsWithIgnoreCase(inner_key, "url")) &&
+          if ((StartsWithIgnoreAsciiCase(inner_key, "href") || StartsWithIgnoreAsciiCase(inner_key, "url")) &&
               IsHintScalar(inner.value)) {
             hint.keys.emplace_back(inner_key);
             hint.value = &inner.value;
@@ -85,8 +73,8 @@ bool FindTotalPagesHint(const rapidjson::Value& object, Hint& hint, int depth) {
   for (const auto& member : object.GetObject()) {
     const std::string_view key = Key(member.name);
     hint.keys.emplace_back(key);
-    if ((EqualsIgnoreCase(key, "total_pages") || EqualsIgnoreCase(key, "pages") ||
-         EqualsIgnoreCase(key, "totalpages")) &&
+    if ((EqualsIgnoreAsciiCase(key, "total_pages") || EqualsIgnoreAsciiCase(key, "pages") ||
+         EqualsIgnoreAsciiCase(key, "totalpages")) &&
         IsHintScalar(member.value)) {
       hint.value = &member.value;
       return true;
@@ -120,7 +108,7 @@ bool LooksLikeUrl(const rapidjson::Value& v) {
 std::optional<std::string> FindODataNextLink(const rapidjson::Value& body) {
   for (const auto& member : body.GetObject()) {
     const std::string_view key = Key(member.name);
-    if ((EqualsIgnoreCase(key, "@odata.nextlink") || EqualsIgnoreCase(key, "odata.nextlink")) &&
+    if ((EqualsIgnoreAsciiCase(key, "@odata.nextlink") || EqualsIgnoreAsciiCase(key, "odata.nextlink")) &&
         member.value.IsString() && member.value.GetStringLength() > 0) {
       return std::string(key);
     }
@@ -131,7 +119,7 @@ std::optional<std::string> FindODataNextLink(const rapidjson::Value& body) {
 bool HasNextLinkHeader(const http::HttpResponse* http) {
   if (http == nullptr) return false;
   for (const auto& [name, value] : http->headers) {
-    if (!EqualsIgnoreCase(name, "link")) continue;
+    if (!EqualsIgnoreAsciiCase(name, "link")) continue;
     const std::optional<std::string> next = FindLinkRel(value, "next");
     if (next && !next->empty()) return true;
   }

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/common/ascii.hpp"
 #include "core/extract/http/url.hpp"
 #include "core/json/rapidjson.hpp"
 
@@ -21,17 +22,9 @@ std::string JsonTextToPlain(const std::string& json) {
   return std::string(d.GetString(), d.GetStringLength());
 }
 
-bool SameHeaderName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
 void SetHeader(http::HeaderList& headers, std::string name, std::string value) {
   for (auto& [n, v] : headers) {
-    if (SameHeaderName(n, name)) {
+    if (EqualsIgnoreAsciiCase(n, name)) {
       v = std::move(value);
       return;
     }
