@@ -140,7 +140,9 @@ Status ExtractRest(std::vector<ResourceExtraction*>& rest, const RunOptions& opt
     extract::rest::RestResourceBinding binding;
     binding.name = r->spec->name;
     binding.config = &std::get<extract::rest::RestResourceConfig>(r->spec->source);
-    binding.sink = r->writer ? r->sink() : nullptr;
+    // The driver applies the incremental itself (children must only see
+    // kept parent items), so it gets the file sink, not the filter.
+    binding.sink = r->to_file.get();
     binding.incremental = r->incremental ? &*r->incremental : nullptr;
     bindings.push_back(std::move(binding));
   }

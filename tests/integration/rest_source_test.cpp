@@ -355,7 +355,9 @@ TEST_F(RestSourceTest, ChildOfUnselectedParentStillRuns) {
 TEST_F(RestSourceTest, IncrementalStartValueGoesIntoTheRequest) {
   auto server = TestHttpServer::Start([&](const TestHttpRequest& req) {
     const std::string since = req.QueryParam("since").value_or("none");
-    return TestHttpResponse::Json(R"([{"id":1,"updated_at":"2024-01-01T00:00:00Z","since":")" + since + R"("}])");
+    // The API also returns an item older than `since`: the incremental drops it.
+    return TestHttpResponse::Json(R"([{"id":1,"updated_at":"2024-01-01T00:00:00Z","since":")" + since +
+                                  R"("},{"id":2,"updated_at":"2020-01-01T00:00:00Z"}])");
   });
   RestResourceConfig config = Resource(Client(server->base_url()), "items");
   config.endpoint.incremental = IncrementalParams{"since", std::nullopt};
@@ -366,15 +368,15 @@ TEST_F(RestSourceTest, IncrementalStartValueGoesIntoTheRequest) {
   auto incremental = Incremental::Create(inc_config, std::nullopt, {});
   ASSERT_TRUE(incremental.ok()) << incremental.error().message();
   CollectingSink sink;
-  IncrementalFilter filter(*incremental, sink);
-  auto stats = Extract({{"items", &config, &filter, &*incremental}});
+  auto stats = Extract({{"items", &config, &sink, &*incremental}});
   ASSERT_TRUE(stats.ok()) << stats.error().message();
   ASSERT_EQ(server->request_count(), 1u);
   const TestHttpRequest req = server->requests()[0];
   EXPECT_EQ(req.QueryParam("since"), "2023-06-01T00:00:00Z");
   EXPECT_EQ(req.QueryParam("state"), "all");
   EXPECT_FALSE(req.QueryParam("until").has_value());  // no end value: the parameter is left out
-  EXPECT_EQ(sink.items.size(), 1u);
+  EXPECT_EQ(Ids(sink.items), std::vector<int>{1});
+  EXPECT_EQ((*stats)[0].items, 1u);
 }
 
 TEST_F(RestSourceTest, AuthTypesAndSecretsNeverInErrors) {

@@ -403,13 +403,16 @@ class Series : public std::enable_shared_from_this<Series> {
           record.AddMember(rapidjson::Value(name.c_str(), alloc), rapidjson::Value(value, alloc), alloc);
         }
       }
-      run_.stats.items++;
-      if (run_.binding->sink != nullptr) {
-        buffer_.Clear();
-        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer_);
-        record.Accept(writer);
-        INGESTD_TRY(run_.binding->sink->Accept(std::string_view(buffer_.GetString(), buffer_.GetSize())));
+      buffer_.Clear();
+      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer_);
+      record.Accept(writer);
+      const std::string_view json(buffer_.GetString(), buffer_.GetSize());
+      if (run_.binding->incremental != nullptr) {
+        INGESTD_ASSIGN_OR_RETURN(bool keep, run_.binding->incremental->Accept(json));
+        if (!keep) continue;
       }
+      run_.stats.items++;
+      if (run_.binding->sink != nullptr) INGESTD_TRY(run_.binding->sink->Accept(json));
       for (ResourceRun* child : run_.children) {
         ParentFields fields;
         for (const auto& [name, path] : child->parent_fields) {

@@ -36,9 +36,12 @@ struct RestResourceBinding {
   /// Null for a resource that is not loaded (`selected: false`): its items
   /// only feed its children.
   ItemSink* sink = nullptr;
-  /// The resource's incremental (the sink usually filters with it), for the
-  /// endpoint's start/end params and `{incremental.*}` placeholders. May be null.
-  const Incremental* incremental = nullptr;
+  /// The resource's incremental, or null. It supplies the endpoint's
+  /// start/end params and `{incremental.*}` placeholders, and filters the
+  /// records: a record it drops goes neither to the sink nor to the
+  /// children (as in dlt, where transformers see what the incremental
+  /// step kept). So `sink` must not filter again.
+  Incremental* incremental = nullptr;
 };
 
 struct RestSourceOptions {
