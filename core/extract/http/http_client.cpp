@@ -49,6 +49,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Beast's default header limit (8 KiB) is too small for some APIs' Link and
 // policy headers.
+// Bytes asked of the socket per read while receiving a response.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr std::uint32_t kHeaderLimitBytes = 64 * 1024;
 // Timer durations are capped so absurd option values cannot overflow.
 constexpr double kMaxTimerSeconds = 1e7;
@@ -459,6 +461,10 @@ void RequestOp::WriteRequest() {
         parser_->header_limit(kHeaderLimitBytes);
         if (request_.method == "HEAD") parser_->skip(true);
         buffer_.clear();
+        // Beast sizes each read by the buffer's free capacity (at least 512
+        // bytes); the parser moves body bytes out, so without a reservation
+        // every read is 512 bytes: a syscall and a timer re-arm per 512 bytes.
+        buffer_.reserve(kReadBufferBytes);
         ReadSome();
       } else if (timed_out_) {
         OnFailure({FailureKind::kTimeout, "total timeout while sending the request"});
