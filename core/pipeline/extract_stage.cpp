@@ -191,7 +191,11 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
                                package.OpenItemWriter(resource.name, table, item_options));
       r->writer.emplace(std::move(writer));
       r->to_file = std::make_unique<ItemWriterSink>(*r->writer, options.checkpoint);
-      if (r->incremental) r->filter = std::make_unique<extract::IncrementalFilter>(*r->incremental, *r->to_file);
+      // REST resources filter inside the driver (children see only kept items).
+      const bool rest = std::holds_alternative<extract::rest::RestResourceConfig>(resource.source);
+      if (r->incremental && !rest) {
+        r->filter = std::make_unique<extract::IncrementalFilter>(*r->incremental, *r->to_file);
+      }
     }
     resources.push_back(std::move(r));
   }
