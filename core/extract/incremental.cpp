@@ -5,8 +5,10 @@
 #include <limits>
 #include <utility>
 
+#include "core/common/ascii.hpp"
 #include "core/common/check.hpp"
 #include "core/common/digest.hpp"
+#include "core/json/json_type_name.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::extract {
@@ -26,15 +28,6 @@ constexpr std::size_t kItemSnippetBytes = 200;
 std::string Snippet(std::string_view item) {
   if (item.size() <= kItemSnippetBytes) return std::string(item);
   return std::string(item.substr(0, kItemSnippetBytes)) + "...";
-}
-
-std::string_view TypeName(const Value& v) {
-  if (v.IsNull()) return "null";
-  if (v.IsBool()) return "a boolean";
-  if (v.IsNumber()) return "a number";
-  if (v.IsString()) return "a string";
-  if (v.IsArray()) return "an array";
-  return "an object";
 }
 
 // A scalar JSON value as a cursor value; nullopt for null, arrays and objects.
@@ -93,8 +86,6 @@ Status WriteSorted(const Value& v, rapidjson::Writer<rapidjson::StringBuffer>& w
   return OkStatus();
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -150,7 +141,7 @@ Result<CursorValue> CursorValue::FromJson(std::string_view json) {
   }
   if (auto value = FromValue(doc)) return *std::move(value);
   return InvalidArgument("a cursor value must be a number, a string or a boolean, got " +
-                         std::string(TypeName(doc)));
+                         std::string(JsonTypeName(doc)));
 }
 
 std::string_view CursorValue::KindName() const {
@@ -248,7 +239,7 @@ Result<CursorPath> CursorPath::Parse(std::string_view path) {
         i = end + 2;
       } else {
         std::size_t start = i;
-        while (i < n && IsDigit(path[i])) ++i;
+        while (i < n && IsAsciiDigit(path[i])) ++i;
         if (i == start || i >= n || path[i] != ']') {
           return fail("only [<index>] and ['<key>'] are supported inside brackets");
         }
@@ -349,7 +340,9 @@ Result<IncrementalState> IncrementalState::FromJson(std::string_view json) {
     return InvalidArgument("incremental state: invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) +
                            ": " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (!doc.IsObject()) return InvalidArgument("incremental state: expected an object, got " + std::string(TypeName(doc)));
+  if (!doc.IsObject()) {
+    return InvalidArgument("incremental state: expected an object, got " + std::string(JsonTypeName(doc)));
+  }
   IncrementalState state;
   for (const auto& m : doc.GetObject()) {
     std::string_view key(m.name.GetString(), m.name.GetStringLength());
@@ -359,7 +352,7 @@ Result<IncrementalState> IncrementalState::FromJson(std::string_view json) {
       if (!slot) {
         return InvalidArgument("incremental state: " + std::string(key) +
                                ": expected a number, a string, a boolean or null, got " +
-                               std::string(TypeName(m.value)));
+                               std::string(JsonTypeName(m.value)));
       }
       return OkStatus();
     };
@@ -373,12 +366,12 @@ Result<IncrementalState> IncrementalState::FromJson(std::string_view json) {
       if (m.value.IsNull()) continue;
       if (!m.value.IsArray()) {
         return InvalidArgument("incremental state: unique_hashes: expected an array of strings, got " +
-                               std::string(TypeName(m.value)));
+                               std::string(JsonTypeName(m.value)));
       }
       for (const Value& hash : m.value.GetArray()) {
         if (!hash.IsString()) {
           return InvalidArgument("incremental state: unique_hashes: expected strings, got " +
-                                 std::string(TypeName(hash)));
+                                 std::string(JsonTypeName(hash)));
         }
         state.unique_hashes.emplace_back(hash.GetString(), hash.GetStringLength());
       }
@@ -488,7 +481,7 @@ struct Incremental::Impl {
     }
     std::optional<CursorValue> value = FromValue(*v);
     if (!value) {
-      return Fail("cursor value must be a number, a string or a boolean, got " + std::string(TypeName(*v)) +
+      return Fail("cursor value must be a number, a string or a boolean, got " + std::string(JsonTypeName(*v)) +
                   ": " + Snippet(text));
     }
     if (config.end_value) {

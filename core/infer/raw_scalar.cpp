@@ -5,15 +5,15 @@
 #include <cstddef>
 #include <system_error>
 
+#include "core/common/ascii.hpp"
+
 namespace ingestd::infer {
 namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Length of the run of ASCII digits at `pos`.
 std::size_t Digits(std::string_view s, std::size_t pos) {
   std::size_t n = 0;
-  while (pos + n < s.size() && IsDigit(s[pos + n])) ++n;
+  while (pos + n < s.size() && IsAsciiDigit(s[pos + n])) ++n;
   return n;
 }
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstddef>
 
+#include "core/common/ascii.hpp"
+
 namespace ingestd::infer {
 namespace {
 
@@ -10,8 +12,6 @@ constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 // Python's datetime requires |utcoffset| < 24h.
 constexpr int kMaxOffsetMinutes = 24 * 60;
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool IsLeap(int year) { return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0); }
 
@@ -55,7 +55,7 @@ class Cursor {
   bool Int(int count, int& out) {
     int value = 0;
     for (int i = 0; i < count; ++i) {
-      if (End() || !IsDigit(text_[pos_])) return false;
+      if (End() || !IsAsciiDigit(text_[pos_])) return false;
       value = value * 10 + (text_[pos_] - '0');
       ++pos_;
     }
@@ -131,13 +131,13 @@ bool ParseRustFraction(Cursor& c, Fields& f) {
   c.Inc();
   int micros = 0;
   int digits = 0;
-  while (digits < 6 && !c.End() && IsDigit(c.Cur())) {
+  while (digits < 6 && !c.End() && IsAsciiDigit(c.Cur())) {
     micros = micros * 10 + (c.Cur() - '0');
     c.Inc();
     ++digits;
   }
   if (digits == 0) return false;
-  while (!c.End() && IsDigit(c.Cur())) c.Inc();
+  while (!c.End() && IsAsciiDigit(c.Cur())) c.Inc();
   for (; digits < 6; ++digits) micros *= 10;
   f.micros = micros;
   return true;
@@ -293,7 +293,7 @@ struct CommonTime {
 // Greedy run of up to `max` ASCII digits starting at `pos`.
 std::size_t DigitRun(std::string_view s, std::size_t pos, std::size_t max) {
   std::size_t n = 0;
-  while (n < max && pos + n < s.size() && IsDigit(s[pos + n])) ++n;
+  while (n < max && pos + n < s.size() && IsAsciiDigit(s[pos + n])) ++n;
   return n;
 }
 

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/common/ascii.hpp"
 #include "core/infer/timestamp_detection.hpp"
 #include "core/json/rapidjson.hpp"
 
@@ -23,17 +24,8 @@ using schema::Value;
 constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int DigitValue(char c, int base) {
-  const int v = HexValue(c);
+  const int v = HexDigitValue(c);
   return v >= 0 && v < base ? v : -1;
 }
 
@@ -149,7 +141,7 @@ std::optional<std::string> HexToDecimal(std::string_view hex) {
   constexpr std::uint32_t kBase = 1'000'000'000;
   std::vector<std::uint32_t> limbs{0};
   for (const char c : hex) {
-    std::uint64_t carry = static_cast<std::uint64_t>(HexValue(c));
+    std::uint64_t carry = static_cast<std::uint64_t>(HexDigitValue(c));
     for (std::uint32_t& limb : limbs) {
       const std::uint64_t v = static_cast<std::uint64_t>(limb) * 16 + carry;
       limb = static_cast<std::uint32_t>(v % kBase);
@@ -181,10 +173,10 @@ std::optional<double> ParsePythonFloat(std::string_view text) {
   auto digit_part = [&]() -> std::size_t {
     std::size_t n = 0;
     while (i < s.size()) {
-      if (IsDigit(s[i])) {
+      if (IsAsciiDigit(s[i])) {
         clean.push_back(s[i++]);
         ++n;
-      } else if (s[i] == '_' && n > 0 && i + 1 < s.size() && IsDigit(s[i + 1])) {
+      } else if (s[i] == '_' && n > 0 && i + 1 < s.size() && IsAsciiDigit(s[i + 1])) {
         ++i;
       } else {
         break;
@@ -275,11 +267,11 @@ std::optional<DecimalText> ParseDecimalText(std::string_view s) {
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) out.negative = s[i++] == '-';
   const std::size_t int_start = i;
-  while (i < s.size() && IsDigit(s[i])) ++i;
+  while (i < s.size() && IsAsciiDigit(s[i])) ++i;
   out.int_digits = s.substr(int_start, i - int_start);
   if (i < s.size() && s[i] == '.') {
     const std::size_t frac_start = ++i;
-    while (i < s.size() && IsDigit(s[i])) ++i;
+    while (i < s.size() && IsAsciiDigit(s[i])) ++i;
     out.frac_digits = s.substr(frac_start, i - frac_start);
   }
   if (out.int_digits.empty() && out.frac_digits.empty()) return std::nullopt;
@@ -289,7 +281,7 @@ std::optional<DecimalText> ParseDecimalText(std::string_view s) {
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative_exp = s[i++] == '-';
     const std::size_t exp_start = i;
     std::int64_t e = 0;
-    for (; i < s.size() && IsDigit(s[i]); ++i) {
+    for (; i < s.size() && IsAsciiDigit(s[i]); ++i) {
       if (e < 1'000'000'000'000'000) e = e * 10 + (s[i] - '0');
     }
     if (i == exp_start) return std::nullopt;
@@ -514,8 +506,8 @@ std::optional<std::string> FromHex(std::string_view s) {
       continue;
     }
     if (i + 1 >= s.size()) return std::nullopt;
-    const int hi = HexValue(s[i]);
-    const int lo = HexValue(s[i + 1]);
+    const int hi = HexDigitValue(s[i]);
+    const int lo = HexDigitValue(s[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

@@ -1,5 +1,7 @@
 #include "core/naming/snake_case_convention.hpp"
 
+#include "core/common/ascii.hpp"
+
 namespace ingestd::naming {
 namespace {
 
@@ -8,17 +10,16 @@ namespace {
 // inside a `_` run.
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsWordChar(char c) { return IsUpper(c) || IsLower(c) || IsDigit(c) || c == '_'; }
+bool IsWordChar(char c) { return IsUpper(c) || IsLower(c) || IsAsciiDigit(c) || c == '_'; }
 
 // Already-normalized identifiers (the common case: keys seen before, or
 // sources that use snake_case) come back unchanged from every step below:
 // only [a-z0-9_], no leading digit, no trailing `_` and no `__`.
 bool IsAlreadyNormalized(std::string_view s) {
-  if (s.empty() || IsDigit(s.front()) || s.back() == '_') return false;
+  if (s.empty() || IsAsciiDigit(s.front()) || s.back() == '_') return false;
   char prev = 0;
   for (const char c : s) {
-    if (!(IsLower(c) || IsDigit(c) || c == '_')) return false;
+    if (!(IsLower(c) || IsAsciiDigit(c) || c == '_')) return false;
     if (c == '_' && prev == '_') return false;
     prev = c;
   }
@@ -78,7 +79,7 @@ void BreakLowerUpperAndLower(std::string_view in, std::string& out) {
   char prev = 0;
   for (const char c : in) {
     if (IsUpper(c)) {
-      if (IsLower(prev) || IsDigit(prev)) out.push_back('_');
+      if (IsLower(prev) || IsAsciiDigit(prev)) out.push_back('_');
       out.push_back(static_cast<char>(c - 'A' + 'a'));
     } else {
       out.push_back(c);
@@ -91,7 +92,7 @@ void BreakLowerUpperAndLower(std::string_view in, std::string& out) {
 std::string Finish(std::string_view in) {
   std::string out;
   out.reserve(in.size() + 1);
-  if (!in.empty() && IsDigit(in.front())) out.push_back('_');
+  if (!in.empty() && IsAsciiDigit(in.front())) out.push_back('_');
   std::size_t body = in.size();
   while (body > 0 && in[body - 1] == '_') --body;
   const std::size_t trailing = in.size() - body;

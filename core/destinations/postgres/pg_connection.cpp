@@ -5,33 +5,13 @@
 #include <climits>
 #include <utility>
 
+#include "core/common/abbreviate.hpp"
+
 namespace ingestd::destinations::postgres {
 namespace {
 
-// The statement as a message shows it: whitespace runs collapsed, cut at a
-// length that keeps log lines readable.
-std::string Abbreviate(std::string_view sql) {
-  constexpr std::size_t kMaxShown = 200;
-  std::string out;
-  out.reserve(std::min(sql.size(), kMaxShown + 3));
-  bool in_space = false;
-  for (char c : sql) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space) {
-      if (!in_space && !out.empty()) out.push_back(' ');
-      in_space = true;
-      continue;
-    }
-    in_space = false;
-    if (out.size() >= kMaxShown) {
-      out.append("...");
-      return out;
-    }
-    out.push_back(c);
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
+// Statements in messages: whitespace collapsed, cut to keep log lines readable.
+constexpr std::size_t kStatementShownBytes = 200;
 
 std::string TrimmedMessage(const char* text) {
   std::string message = text != nullptr ? text : "";
@@ -148,7 +128,7 @@ Result<PgResult> PgConnection::Check(PgResultPtr result, std::string_view what) 
     }
     // For COPY this names the table, line and column of bad data.
     if (const char* context = PQresultErrorField(result.get(), PG_DIAG_CONTEXT)) {
-      message.append(" (").append(Abbreviate(TrimmedMessage(context))).append(")");
+      message.append(" (").append(Abbreviate(TrimmedMessage(context), kStatementShownBytes)).append(")");
     }
   }
   if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn_.get()));
@@ -158,7 +138,7 @@ Result<PgResult> PgConnection::Check(PgResultPtr result, std::string_view what) 
   if (state.empty() && !IsUsable()) code = ErrorCode::kUnavailable;
   std::string text = "postgres: " + message;
   if (!state.empty()) text.append(" [SQLSTATE ").append(state).append("]");
-  text.append(" in: ").append(Abbreviate(what));
+  text.append(" in: ").append(Abbreviate(what, kStatementShownBytes));
   return Error(code, std::move(text));
 }
 
@@ -210,7 +190,7 @@ Result<std::uint64_t> PgConnection::CopyIn(std::string_view copy_sql, const Copy
         if (!failed.ok()) return std::move(failed).error();
         return Error(IsUsable() ? ErrorCode::kInternal : ErrorCode::kUnavailable,
                      "postgres: sending COPY data failed: " +
-                         TrimmedMessage(PQerrorMessage(conn_.get())) + " in: " + Abbreviate(copy_sql));
+                         TrimmedMessage(PQerrorMessage(conn_.get())) + " in: " + Abbreviate(copy_sql, kStatementShownBytes));
       }
       rest.remove_prefix(n);
     }
@@ -218,7 +198,7 @@ Result<std::uint64_t> PgConnection::CopyIn(std::string_view copy_sql, const Copy
   if (PQputCopyEnd(conn_.get(), nullptr) != 1) {
     return Error(ErrorCode::kUnavailable, "postgres: ending COPY failed: " +
                                               TrimmedMessage(PQerrorMessage(conn_.get())) +
-                                              " in: " + Abbreviate(copy_sql));
+                                              " in: " + Abbreviate(copy_sql, kStatementShownBytes));
   }
   INGESTD_ASSIGN_OR_RETURN(PgResult done, finish());
   return done.affected_rows();

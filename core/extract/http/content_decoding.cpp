@@ -1,13 +1,13 @@
 #include "core/extract/http/content_decoding.hpp"
 
-#include "core/common/ascii.hpp"
-
 #include <zlib.h>
 
 #include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/common/ascii.hpp"
 
 namespace ingestd::extract::http {
 namespace {

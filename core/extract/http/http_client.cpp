@@ -1,7 +1,5 @@
 #include "core/extract/http/http_client.hpp"
 
-#include "core/common/ascii.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +29,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "core/common/ascii.hpp"
 #include "core/extract/http/connection_pool.hpp"
 #include "core/extract/http/content_decoding.hpp"
 #include "core/extract/http/rate_limiter.hpp"

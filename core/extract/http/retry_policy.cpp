@@ -1,7 +1,5 @@
 #include "core/extract/http/retry_policy.hpp"
 
-#include "core/common/ascii.hpp"
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -10,6 +8,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "core/common/ascii.hpp"
 #include "core/common/check.hpp"
 
 namespace ingestd::extract::http {
@@ -73,7 +72,6 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Howard Hinnant's days_from_civil: days since 1970-01-01 in the proleptic
@@ -111,7 +109,7 @@ class Scanner {
   std::optional<int> Digits(std::size_t min_digits, std::size_t max_digits) {
     std::size_t n = 0;
     int value = 0;
-    while (n < max_digits && IsDigit(Peek())) {
+    while (n < max_digits && IsAsciiDigit(Peek())) {
       value = value * 10 + (Peek() - '0');
       ++pos_;
       ++n;
@@ -231,12 +229,12 @@ std::optional<double> ParseDeltaSeconds(std::string_view text) {
   std::size_t i = 0;
   if (i < text.size() && text[i] == '-') ++i;
   const std::size_t int_start = i;
-  while (i < text.size() && IsDigit(text[i])) ++i;
+  while (i < text.size() && IsAsciiDigit(text[i])) ++i;
   if (i == int_start) return std::nullopt;
   if (i < text.size() && text[i] == '.') {
     ++i;
     const std::size_t frac_start = i;
-    while (i < text.size() && IsDigit(text[i])) ++i;
+    while (i < text.size() && IsAsciiDigit(text[i])) ++i;
     if (i == frac_start) return std::nullopt;
   }
   if (i != text.size()) return std::nullopt;
@@ -325,7 +323,7 @@ std::optional<double> ParseRetryAfter(std::string_view header, double now_unix_s
   const std::string_view value = TrimOws(header);
   if (value.empty()) return std::nullopt;
   std::optional<double> seconds;
-  if (IsDigit(value.front()) || value.front() == '-') {
+  if (IsAsciiDigit(value.front()) || value.front() == '-') {
     seconds = ParseDeltaSeconds(value);
   } else if (const auto date = ParseHttpDate(value)) {
     seconds = *date - now_unix_seconds;

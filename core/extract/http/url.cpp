@@ -1,10 +1,10 @@
 #include "core/extract/http/url.hpp"
 
-#include "core/common/ascii.hpp"
-
 #include <charconv>
 #include <optional>
 #include <system_error>
+
+#include "core/common/ascii.hpp"
 
 namespace ingestd::extract::http {
 namespace {
@@ -19,18 +19,10 @@ std::string ToLower(std::string_view s) {
 }
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUnreserved(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
+bool IsUnreserved(char c) { return IsAlpha(c) || IsAsciiDigit(c) || c == '-' || c == '.' || c == '_' || c == '~'; }
 bool IsControlOrSpace(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u <= 0x20 || u == 0x7f;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 void AppendPercent(std::string& out, unsigned char byte) {
@@ -47,8 +39,8 @@ std::string PercentDecodeQueryPart(std::string_view text) {
     const char c = text[i];
     if (c == '+') {  // application/x-www-form-urlencoded, which query strings use
       out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
+    } else if (c == '%' && i + 2 < text.size() && HexDigitValue(text[i + 1]) >= 0 && HexDigitValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigitValue(text[i + 1]) * 16 + HexDigitValue(text[i + 2]));
       i += 2;
     } else {
       out += c;
@@ -112,7 +104,7 @@ Reference SplitReference(std::string_view text) {
       text.substr(0, colon).find_first_of("/?") == std::string_view::npos) {
     bool valid = true;
     for (char c : text.substr(0, colon)) {
-      if (!(IsAlpha(c) || IsDigit(c) || c == '+' || c == '-' || c == '.')) valid = false;
+      if (!(IsAlpha(c) || IsAsciiDigit(c) || c == '+' || c == '-' || c == '.')) valid = false;
     }
     if (valid) {
       ref.scheme = text.substr(0, colon);
@@ -199,7 +191,7 @@ Result<Url> Url::Parse(std::string_view text) {
     if (close == std::string_view::npos) return BadUrl(text, "unterminated IPv6 address");
     host = authority.substr(1, close - 1);
     for (char c : host) {
-      if (!(IsDigit(c) || HexValue(c) >= 0 || c == ':' || c == '.')) return BadUrl(text, "bad IPv6 address");
+      if (!(IsAsciiDigit(c) || HexDigitValue(c) >= 0 || c == ':' || c == '.')) return BadUrl(text, "bad IPv6 address");
     }
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -225,7 +217,7 @@ Result<Url> Url::Parse(std::string_view text) {
   if (has_port && !port_text.empty()) {  // "host:" means the default port (RFC 3986 §3.2.3)
     unsigned value = 0;
     const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || !IsDigit(port_text.front()) ||
+    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || !IsAsciiDigit(port_text.front()) ||
         value == 0 || value > 65535) {
       return BadUrl(text, "bad port (expected 1 to 65535)");
     }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/common/ascii.hpp"
 #include "core/common/base64.hpp"
 #include "core/extract/sql/pg_types.hpp"
 
@@ -15,15 +16,6 @@ constexpr std::size_t kMicrosecondDigits = 6;
 // nesting), numbers kept as their digits, encoding checked.
 constexpr unsigned kEmbedParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseValidateEncodingFlag;
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 void WriteString(JsonWriter& writer, std::string_view text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
@@ -69,7 +61,7 @@ void WriteEmbeddedJson(JsonWriter& writer, std::string_view text) {
 }  // namespace
 
 std::string PgDateTimeToIso(std::string_view text) {
-  if (text.empty() || !IsDigit(text.front()) || text.ends_with(" BC")) return std::string(text);
+  if (text.empty() || !IsAsciiDigit(text.front()) || text.ends_with(" BC")) return std::string(text);
   std::string out;
   out.reserve(text.size() + 10);
   std::string_view time = text;
@@ -83,7 +75,7 @@ std::string PgDateTimeToIso(std::string_view text) {
   std::size_t i = kHhMmSs;
   if (i < time.size() && time[i] == '.') {
     const std::size_t start = ++i;
-    while (i < time.size() && IsDigit(time[i])) ++i;
+    while (i < time.size() && IsAsciiDigit(time[i])) ++i;
     const std::size_t digits = i - start;
     out.push_back('.');
     out.append(time.substr(start, digits));
@@ -103,8 +95,8 @@ std::optional<std::string> PgByteaHexToBytes(std::string_view text) {
   std::string bytes;
   bytes.reserve((text.size() - 2) / 2);
   for (std::size_t i = 2; i < text.size(); i += 2) {
-    const int hi = HexValue(text[i]);
-    const int lo = HexValue(text[i + 1]);
+    const int hi = HexDigitValue(text[i]);
+    const int lo = HexDigitValue(text[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     bytes.push_back(static_cast<char>((hi << 4) | lo));
   }

@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/common/abbreviate.hpp"
 #include "core/extract/sql/pg_types.hpp"
 #include "core/extract/sql/pg_value_to_json.hpp"
 #include "core/extract/sql/sql_connection.hpp"
@@ -30,23 +31,6 @@ struct ColumnInfo {
   int typmod = -1;
   bool not_null = false;
 };
-
-std::string Abbreviate(std::string_view text) {
-  std::string out;
-  bool in_space = false;
-  for (char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (space) {
-      if (!in_space && !out.empty()) out.push_back(' ');
-      in_space = true;
-      continue;
-    }
-    in_space = false;
-    if (out.size() >= kQueryShownBytes) return out + "...";
-    out.push_back(c);
-  }
-  return out;
-}
 
 // The bound's text for a `$n::type` parameter: strings without their JSON
 // quotes, numbers and booleans as JSON writes them.
@@ -88,7 +72,7 @@ class Session {
   std::string Context() const {
     std::string out = "sql source of resource " + resource_ + ": ";
     if (config_.table) return out + "table " + relation_;
-    return out + "query `" + Abbreviate(config_.query.value_or("")) + "`";
+    return out + "query `" + Abbreviate(config_.query.value_or(""), kQueryShownBytes) + "`";
   }
 
   // Checks the config and builds the FROM item.
