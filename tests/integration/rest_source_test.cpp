@@ -515,6 +515,19 @@ TEST_F(RestSourceTest, MalformedJsonNamesTheUrlAndOffset) {
   EXPECT_THAT(stats.error().message(), HasSubstr("/items"));
 }
 
+TEST_F(RestSourceTest, HostileNestingIsRefusedNotACrash) {
+  auto server = TestHttpServer::Start([&](const TestHttpRequest&) {
+    return TestHttpResponse::Json(std::string(200'000, '[') + std::string(200'000, ']'));
+  });
+  RestResourceConfig config = Resource(Client(server->base_url()), "items");
+  CollectingSink sink;
+  auto stats = Extract({{"items", &config, &sink, nullptr}});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_THAT(stats.error().message(), HasSubstr("resource items"));
+  EXPECT_THAT(stats.error().message(), HasSubstr("nesting deeper than 1000 levels"));
+  EXPECT_TRUE(sink.items.empty());
+}
+
 TEST_F(RestSourceTest, StopCancelsPromptly) {
   auto server = TestHttpServer::Start([&](const TestHttpRequest&) {
     TestHttpResponse r = TestHttpResponse::Json(Items(1, 1));

@@ -8,6 +8,7 @@
 
 #include "core/common/base64.hpp"
 #include "core/extract/http/url.hpp"
+#include "core/json/bounded_parse.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::extract::rest {
@@ -18,6 +19,8 @@ using http::HttpRequest;
 // Refetch a token this long before it expires, so a request never goes out
 // with a token that expires on the way.
 constexpr double kTokenRefreshMarginSeconds = 60;
+// A token response is a flat object; anything deep is refused unparsed.
+constexpr std::size_t kMaxTokenResponseDepth = 16;
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -109,8 +112,8 @@ class OAuth2ClientCredentials final : public Authenticator {
                        " (check client_id, client_secret and access_token_url)");
     }
     rapidjson::Document doc;
-    doc.Parse(response->body.data(), response->body.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("access_token") ||
+    JsonParseFailure failure;
+    if (!ParseJsonBounded(doc, response->body, kMaxTokenResponseDepth, failure) || !doc.IsObject() || !doc.HasMember("access_token") ||
         !doc["access_token"].IsString()) {
       return Error(ErrorCode::kFailedPrecondition, where + ": the response has no access_token string");
     }

@@ -16,6 +16,8 @@
 #include "core/extract/rest/paginator.hpp"
 #include "core/extract/rest/placeholders.hpp"
 #include "core/extract/rest/request_builder.hpp"
+#include "core/json/bounded_parse.hpp"
+#include "core/json/json_type_name.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::extract::rest {
@@ -24,6 +26,9 @@ namespace {
 using http::HttpResponse;
 
 constexpr std::string_view kResourcesPrefix = "resources.";
+// Deeper responses are refused: records are walked recursively (written
+// out, copied), and no API nests this deep.
+constexpr std::size_t kMaxResponseDepth = 1000;
 // How much of an error response's body an error message quotes.
 constexpr std::size_t kBodySnippetBytes = 200;
 
@@ -275,13 +280,12 @@ class Series : public std::enable_shared_from_this<Series> {
       return nullptr;
     }
     if (r.body.find_first_not_of(" \t\r\n") != std::string::npos) {
-      page->doc.Parse(r.body.data(), r.body.size());
-      if (page->doc.HasParseError()) {
+      JsonParseFailure failure;
+      if (!ParseJsonBounded(page->doc, r.body, kMaxResponseDepth, failure)) {
         auto content_type = r.Header("Content-Type");
         Fail(Error(ErrorCode::kDataLoss,
-                   where + ": the response is not valid JSON (" +
-                       rapidjson::GetParseError_En(page->doc.GetParseError()) + " at byte " +
-                       std::to_string(page->doc.GetErrorOffset()) + ", Content-Type " +
+                   where + (failure.too_deep ? ": the response cannot be read (" : ": the response is not valid JSON (") +
+                       failure.message + " at byte " + std::to_string(failure.offset) + ", Content-Type " +
                        (content_type ? std::string(*content_type) : std::string("absent")) + ")"));
         return nullptr;
       }
@@ -392,7 +396,7 @@ class Series : public std::enable_shared_from_this<Series> {
       if (!config.include_from_parent.empty() && parent_fields_) {
         if (!record.IsObject()) {
           return Error(ErrorCode::kInvalidArgument,
-                       "include_from_parent needs object records, got " + std::string(JsonTypeLabel(record)));
+                       "include_from_parent needs object records, got " + std::string(JsonTypeName(record)));
         }
         for (const std::string& field : config.include_from_parent) {
           auto it = parent_fields_->find(field);
@@ -428,14 +432,6 @@ class Series : public std::enable_shared_from_this<Series> {
       }
     }
     return OkStatus();
-  }
-
-  static std::string_view JsonTypeLabel(const rapidjson::Value& v) {
-    if (v.IsArray()) return "an array";
-    if (v.IsString()) return "a string";
-    if (v.IsNumber()) return "a number";
-    if (v.IsBool()) return "a boolean";
-    return "null";
   }
 
   void Pause() { run_.paused.push_back(shared_from_this()); }
@@ -614,7 +610,7 @@ void Extraction::CheckDone(ResourceRun& run) {
   run.done = true;
   Emit(RestEvent::Kind::kResourceFinished, run,
        std::to_string(run.stats.items) + " items from " + std::to_string(run.stats.pages) + " pages in " +
-           std::to_string(run.stats.series) + (run.stats.series == 1 ? " request series" : " request series"));
+           std::to_string(run.stats.series) + " request series");
   for (ResourceRun* child : run.children) CheckDone(*child);
 }
 
