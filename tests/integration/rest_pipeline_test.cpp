@@ -7,11 +7,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,7 +23,10 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/compression.hpp"
 #include "tests/support/http_test_server.hpp"
+#include "tests/support/ingestd_process.hpp"
+#include "tests/support/pg_query.hpp"
 #include "tests/support/postgres_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -37,80 +37,34 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::Gzip;
 using testing::SelfSignedCert;
 using testing::TestHttpRequest;
 using testing::TestHttpResponse;
 using testing::TestHttpServer;
 
-using Rows = std::vector<std::vector<std::string>>;
+using Rows = testing::PgRows;
+using testing::PgQuery;
+using testing::PgValue;
 
 // ---------------------------------------------------------------------------
 // Running the binary and reading the destinations
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout: the load summary
-  std::string err;  // stderr: run events and the failure message
-};
+using RunResult = testing::ProcessResult;
 
 // `ingestd run SPEC --data-dir DIR [extra_args]` with `environment`
-// (`NAME=value ...`) prepended; stdout and stderr kept apart.
+// (`NAME=value ...`) prepended; stdout (summary) and stderr (events) apart.
 RunResult RunIngestd(const fs::path& spec, const fs::path& data_dir, const std::string& environment = "",
                      const std::string& extra_args = "") {
-  const fs::path err_file = data_dir.parent_path() / "stderr.txt";
-  std::string command = environment.empty() ? "" : environment + " ";
-  command += "exec '" + std::string(INGESTD_BINARY) + "' run '" + spec.string() + "' --data-dir '" +
-             data_dir.string() + "' " + extra_args + " 2>'" + err_file.string() + "'";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.out.append(buf, n);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  result.err = testing::ReadAll(err_file.string());
-  return result;
+  testing::IngestdRunOptions options;
+  options.environment = environment;
+  options.extra_args = extra_args;
+  options.separate_stderr = true;
+  return testing::RunIngestdProcess(INGESTD_BINARY, spec.string(), data_dir.string(), options);
 }
 
 std::string Describe(const RunResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
-}
-
-struct PgConnDeleter {
-  void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// Every row of `sql` as text (NULL as "NULL"); fails the test on an error.
-Rows PgQuery(const std::string& sql) {
-  auto dsn = testing::TestPostgresDsn();
-  EXPECT_TRUE(dsn.ok());
-  if (!dsn.ok()) return {};
-  PgConnPtr conn(PQconnectdb(dsn->c_str()));
-  PgResultPtr r(PQexec(conn.get(), sql.c_str()));
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    ADD_FAILURE() << sql << ": " << PQerrorMessage(conn.get());
-    return {};
-  }
-  Rows rows;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    std::vector<std::string> row;
-    for (int j = 0; j < PQnfields(r.get()); ++j) {
-      row.emplace_back(PQgetisnull(r.get(), i, j) ? "NULL" : PQgetvalue(r.get(), i, j));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-std::string PgValue(const std::string& sql) {
-  Rows rows = PgQuery(sql);
-  return rows.size() == 1 && rows[0].size() == 1 ? rows[0][0] : "(" + std::to_string(rows.size()) + " rows)";
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout\n" + r.output + "--- stderr\n" + r.error_output;
 }
 
 struct SqliteDeleter {
@@ -153,21 +107,6 @@ std::vector<TestHttpRequest> RequestsTo(const TestHttpServer& server, const std:
   for (TestHttpRequest& r : server.requests()) {
     if (r.path == path) out.push_back(std::move(r));
   }
-  return out;
-}
-
-// One gzip member of `content`, as a `.gz` file holds it.
-std::string Gzip(const std::string& content) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, content.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));
-  zs.avail_in = static_cast<uInt>(content.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
   return out;
 }
 
@@ -496,9 +435,9 @@ TEST_F(RestPipelineTest, RetriesShowInStderrAndMetrics) {
   EXPECT_GE(requests[1].received_at - requests[0].received_at, 0.9) << "Retry-After: 1 was honoured";
 
   const std::string url = server->base_url() + "/events";
-  EXPECT_THAT(r.err, HasSubstr("http_retry extract GET " + url + " attempt 1: 429 Too Many Requests, Retry-After 1 s"));
-  EXPECT_THAT(r.err, HasSubstr("http_retry extract GET " + url + " attempt 1: 503 Service Unavailable, backoff 0.05 s"));
-  EXPECT_THAT(r.err, Not(HasSubstr("page=")));  // URLs in events have no query string
+  EXPECT_THAT(r.error_output, HasSubstr("http_retry extract GET " + url + " attempt 1: 429 Too Many Requests, Retry-After 1 s"));
+  EXPECT_THAT(r.error_output, HasSubstr("http_retry extract GET " + url + " attempt 1: 503 Service Unavailable, backoff 0.05 s"));
+  EXPECT_THAT(r.error_output, Not(HasSubstr("page=")));  // URLs in events have no query string
 
   const std::string text = testing::ReadAll(metrics.string());
   const std::string host = "host=\"127.0.0.1:" + std::to_string(server->port()) + "\"";
@@ -553,11 +492,11 @@ TEST_F(RestPipelineTest, MalformedPageFailsTheRunAndChangesNothing) {
   }
   RunResult bad = Run(env);
   EXPECT_EQ(bad.exit_code, 1) << Describe(bad);
-  EXPECT_THAT(bad.err, HasSubstr("resource items"));
-  EXPECT_THAT(bad.err, HasSubstr(server->base_url() + "/items"));
-  EXPECT_THAT(bad.out + bad.err, Not(HasSubstr("k3y-5ecret")));
-  EXPECT_THAT(bad.out + bad.err, Not(HasSubstr("api_token=")));
-  EXPECT_THAT(bad.out + bad.err, Not(HasSubstr("page=3")));
+  EXPECT_THAT(bad.error_output, HasSubstr("resource items"));
+  EXPECT_THAT(bad.error_output, HasSubstr(server->base_url() + "/items"));
+  EXPECT_THAT(bad.output + bad.error_output, Not(HasSubstr("k3y-5ecret")));
+  EXPECT_THAT(bad.output + bad.error_output, Not(HasSubstr("api_token=")));
+  EXPECT_THAT(bad.output + bad.error_output, Not(HasSubstr("page=3")));
   EXPECT_EQ(SqliteQuery(db, rows_sql), before) << "pages 1, 2 and 4 were not loaded";
   EXPECT_EQ(SqliteQuery(db, "SELECT load_id FROM _dlt_loads"), loads_before);
 
@@ -597,8 +536,8 @@ TEST_F(RestPipelineTest, TlsWithCaFileLoadsAndWithoutFailsOnTheCertificate) {
   WriteSpec(spec(""));
   RunResult untrusted = Run();
   EXPECT_EQ(untrusted.exit_code, 1) << Describe(untrusted);
-  EXPECT_THAT(untrusted.err, HasSubstr("certificate"));
-  EXPECT_THAT(untrusted.err, HasSubstr("resource things"));
+  EXPECT_THAT(untrusted.error_output, HasSubstr("certificate"));
+  EXPECT_THAT(untrusted.error_output, HasSubstr("resource things"));
   EXPECT_EQ(server->request_count(), served) << "no request reached the server over the refused connection";
   EXPECT_EQ(SqliteQuery(SqliteFile("tls"), "SELECT count(*) FROM things"), Rows{{"2"}});
 }
@@ -648,10 +587,10 @@ TEST_F(RestPipelineTest, FilesSourceReadsGzipAndRedirectedUrlsAndNamesA404) {
                                      "retry": {"backoff_base_seconds": 0.05}}}]})");
   RunResult missing = Run();
   EXPECT_EQ(missing.exit_code, 1) << Describe(missing);
-  EXPECT_THAT(missing.err, HasSubstr("resource missing"));
-  EXPECT_THAT(missing.err, HasSubstr(base + "/exports/missing.jsonl"));
-  EXPECT_THAT(missing.err, HasSubstr("404"));
-  EXPECT_THAT(missing.err, Not(HasSubstr("sig=abc"))) << "query strings may hold signatures";
+  EXPECT_THAT(missing.error_output, HasSubstr("resource missing"));
+  EXPECT_THAT(missing.error_output, HasSubstr(base + "/exports/missing.jsonl"));
+  EXPECT_THAT(missing.error_output, HasSubstr("404"));
+  EXPECT_THAT(missing.error_output, Not(HasSubstr("sig=abc"))) << "query strings may hold signatures";
   EXPECT_EQ(RequestsTo(*server, "/exports/missing.jsonl").size(), 1u) << "a 404 is not retried";
 }
 

@@ -5,8 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/ingestd_process.hpp"
+#include "tests/support/pg_query.hpp"
 #include "tests/support/postgres_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -24,59 +24,15 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-using Rows = std::vector<std::vector<std::string>>;
+using Rows = testing::PgRows;
+using testing::PgQuery;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using RunResult = testing::ProcessResult;
 
 RunResult RunIngestd(const fs::path& spec, const fs::path& data_dir) {
-  const std::string command = "exec '" + std::string(INGESTD_BINARY) + "' run '" + spec.string() +
-                              "' --data-dir '" + data_dir.string() + "' 2>&1";
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
+  return testing::RunIngestdProcess(INGESTD_BINARY, spec.string(), data_dir.string());
 }
 
-struct PgConnDeleter {
-  void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-struct PgResultDeleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
-using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
-
-// Runs `sql` on the test server; the rows as text (NULL as "NULL"). Fails
-// the test on an error.
-Rows Pg(const std::string& sql) {
-  auto dsn = testing::TestPostgresDsn();
-  EXPECT_TRUE(dsn.ok());
-  if (!dsn.ok()) return {};
-  PgConnPtr conn(PQconnectdb(dsn->c_str()));
-  PgResultPtr r(PQexec(conn.get(), sql.c_str()));
-  const ExecStatusType status = PQresultStatus(r.get());
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    ADD_FAILURE() << sql << ": " << PQerrorMessage(conn.get());
-    return {};
-  }
-  Rows rows;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    std::vector<std::string> row;
-    for (int j = 0; j < PQnfields(r.get()); ++j) {
-      row.emplace_back(PQgetisnull(r.get(), i, j) ? "NULL" : PQgetvalue(r.get(), i, j));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
 
 class SqlPipelineTest : public ::testing::Test {
  protected:
@@ -100,10 +56,10 @@ class SqlPipelineTest : public ::testing::Test {
 };
 
 TEST_F(SqlPipelineTest, IncrementalMergeCopiesChangedRowsWithReflectedTypes) {
-  Pg("CREATE SCHEMA " + source_);
-  Pg("CREATE TABLE " + source_ + ".orders (id integer PRIMARY KEY, customer text NOT NULL, "
+  PgQuery("CREATE SCHEMA " + source_);
+  PgQuery("CREATE TABLE " + source_ + ".orders (id integer PRIMARY KEY, customer text NOT NULL, "
      "amount numeric(12,2), paid boolean, updated_at timestamptz NOT NULL)");
-  Pg("INSERT INTO " + source_ + ".orders VALUES "
+  PgQuery("INSERT INTO " + source_ + ".orders VALUES "
      "(1, 'ada', 10.50, false, '2024-05-01 10:00:00+00'), "
      "(2, 'linus', 20.00, true, '2024-05-02 10:00:00+00'), "
      "(3, 'grace', 12345678.99, NULL, '2024-05-03 10:00:00+00')");
@@ -125,12 +81,12 @@ TEST_F(SqlPipelineTest, IncrementalMergeCopiesChangedRowsWithReflectedTypes) {
   RunResult first = Run();
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("items extracted: 3"));
-  EXPECT_EQ(Pg("SELECT id, customer, amount, paid FROM " + table + " ORDER BY id"),
+  EXPECT_EQ(PgQuery("SELECT id, customer, amount, paid FROM " + table + " ORDER BY id"),
             (Rows{{"1", "ada", "10.50", "f"}, {"2", "linus", "20.00", "t"}, {"3", "grace", "12345678.99", "NULL"}}));
-  const std::string load1 = Pg("SELECT load_id FROM " + dataset_ + "._dlt_loads").at(0).at(0);
+  const std::string load1 = PgQuery("SELECT load_id FROM " + dataset_ + "._dlt_loads").at(0).at(0);
 
   // Column types come from the source table, not from the JSON values.
-  EXPECT_EQ(Pg("SELECT column_name, data_type, numeric_precision, numeric_scale, is_nullable "
+  EXPECT_EQ(PgQuery("SELECT column_name, data_type, numeric_precision, numeric_scale, is_nullable "
                "FROM information_schema.columns WHERE table_schema = '" + dataset_ + "' AND table_name = 'orders' "
                "AND column_name IN ('id', 'customer', 'amount', 'paid', 'updated_at') ORDER BY column_name"),
             (Rows{{"amount", "numeric", "12", "2", "YES"},
@@ -141,21 +97,21 @@ TEST_F(SqlPipelineTest, IncrementalMergeCopiesChangedRowsWithReflectedTypes) {
 
   // Order 1 changes, order 4 is new; 2 and 3 stay as they are (3 is the
   // boundary: read again by `updated_at >=` and dropped as already loaded).
-  Pg("UPDATE " + source_ + ".orders SET amount = 11.25, updated_at = '2024-06-01 09:30:00+00' WHERE id = 1");
-  Pg("INSERT INTO " + source_ + ".orders VALUES (4, 'edsger', 0.01, true, '2024-06-02 08:00:00+00')");
+  PgQuery("UPDATE " + source_ + ".orders SET amount = 11.25, updated_at = '2024-06-01 09:30:00+00' WHERE id = 1");
+  PgQuery("INSERT INTO " + source_ + ".orders VALUES (4, 'edsger', 0.01, true, '2024-06-02 08:00:00+00')");
   RunResult second = Run();
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr("items extracted: 2"));
-  const Rows loads = Pg("SELECT load_id FROM " + dataset_ + "._dlt_loads ORDER BY load_id");
+  const Rows loads = PgQuery("SELECT load_id FROM " + dataset_ + "._dlt_loads ORDER BY load_id");
   ASSERT_EQ(loads.size(), 2u);
   const std::string load2 = loads[1][0];
-  EXPECT_EQ(Pg("SELECT id, amount, updated_at = '2024-06-01 09:30:00+00', _dlt_load_id FROM " + table +
+  EXPECT_EQ(PgQuery("SELECT id, amount, updated_at = '2024-06-01 09:30:00+00', _dlt_load_id FROM " + table +
                " ORDER BY id"),
             (Rows{{"1", "11.25", "t", load2},
                   {"2", "20.00", "f", load1},
                   {"3", "12345678.99", "f", load1},
                   {"4", "0.01", "f", load2}}));
-  EXPECT_EQ(Pg("SELECT data_type FROM information_schema.columns WHERE table_schema = '" + dataset_ +
+  EXPECT_EQ(PgQuery("SELECT data_type FROM information_schema.columns WHERE table_schema = '" + dataset_ +
                "' AND table_name = 'orders' AND column_name = 'amount'"),
             Rows{{"numeric"}})
       << "still decimal after the second run";

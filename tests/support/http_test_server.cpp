@@ -1,7 +1,6 @@
 #include "tests/support/http_test_server.hpp"
 
 #include <sys/socket.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -27,6 +26,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "tests/support/compression.hpp"
 
 namespace ingestd::testing {
 namespace {
@@ -83,25 +84,6 @@ std::string PercentDecode(std::string_view text) {
 
 double SteadySeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// The body in a gzip wrapper (RFC 1952), as Content-Encoding: gzip needs.
-std::string Gzip(const std::string& input) {
-  z_stream zs{};
-  // 15 + 16: the largest window, with a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    Fail("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&zs, static_cast<uLong>(input.size())) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  zs.avail_in = static_cast<uInt>(input.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) Fail("deflate failed");
-  out.resize(zs.total_out);
-  return out;
 }
 
 std::string StatusLine(int status) {

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <malloc.h>
-#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,8 @@
 #include <stop_token>
 #include <string>
 #include <vector>
+
+#include "tests/support/compression.hpp"
 
 namespace ingestd::extract {
 namespace {
@@ -40,21 +41,6 @@ class FilesTest : public ::testing::Test {
     std::ofstream out(path, std::ios::binary);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     return path;
-  }
-
-  // A gzip member of `content` (the test's own zlib writer).
-  static std::string Gzip(std::string_view content) {
-    z_stream zs{};
-    EXPECT_EQ(deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string out(deflateBound(&zs, content.size()) + 64, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));
-    zs.avail_in = static_cast<uInt>(content.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
   }
 
   Result<std::vector<std::string>> Read(const std::string& path, FileFormat format, CsvOptions csv = {}) {
@@ -265,21 +251,21 @@ TEST_F(FilesTest, CsvErrors) {
 // --- gzip
 
 TEST_F(FilesTest, GzipByExtensionForEveryFormat) {
-  auto json = Read(Write("a.json.gz", Gzip(R"([{"a":1},{"a":2}])")), FileFormat::kJson);
+  auto json = Read(Write("a.json.gz", testing::Gzip(R"([{"a":1},{"a":2}])")), FileFormat::kJson);
   ASSERT_TRUE(json.ok()) << json.error().ToString();
   EXPECT_EQ(*json, (std::vector<std::string>{R"({"a":1})", R"({"a":2})"}));
 
-  auto jsonl = Read(Write("a.jsonl.gz", Gzip("{\"a\":1}\n{\"a\":2}\n")), FileFormat::kJsonl);
+  auto jsonl = Read(Write("a.jsonl.gz", testing::Gzip("{\"a\":1}\n{\"a\":2}\n")), FileFormat::kJsonl);
   ASSERT_TRUE(jsonl.ok()) << jsonl.error().ToString();
   EXPECT_EQ(jsonl->size(), 2u);
 
-  auto csv = Read(Write("a.csv.gz", Gzip("k\nv\n")), FileFormat::kCsv);
+  auto csv = Read(Write("a.csv.gz", testing::Gzip("k\nv\n")), FileFormat::kCsv);
   ASSERT_TRUE(csv.ok()) << csv.error().ToString();
   EXPECT_EQ(*csv, std::vector<std::string>{R"({"k":"v"})"});
 }
 
 TEST_F(FilesTest, GzipByMagicBytesAndMultiMember) {
-  std::string path = Write("data.jsonl", Gzip("{\"a\":1}\n") + Gzip("{\"a\":2}\n"));
+  std::string path = Write("data.jsonl", testing::Gzip("{\"a\":1}\n") + testing::Gzip("{\"a\":2}\n"));
   auto items = Read(path, FileFormat::kJsonl);
   ASSERT_TRUE(items.ok()) << items.error().ToString();
   EXPECT_EQ(*items, (std::vector<std::string>{R"({"a":1})", R"({"a":2})"}));
@@ -289,14 +275,14 @@ TEST_F(FilesTest, GzipLargerThanOneChunk) {
   std::string lines;
   for (int i = 0; i < 20000; ++i) lines += "{\"i\":" + std::to_string(i) + ",\"pad\":\"abcdefghij\"}\n";
   ASSERT_GT(lines.size(), 3u * 64 * 1024);
-  auto items = Read(Write("big.jsonl.gz", Gzip(lines)), FileFormat::kJsonl);
+  auto items = Read(Write("big.jsonl.gz", testing::Gzip(lines)), FileFormat::kJsonl);
   ASSERT_TRUE(items.ok()) << items.error().ToString();
   ASSERT_EQ(items->size(), 20000u);
   EXPECT_EQ(items->back(), R"({"i":19999,"pad":"abcdefghij"})");
 }
 
 TEST_F(FilesTest, TruncatedAndCorruptGzipAreErrors) {
-  std::string gz = Gzip("{\"a\":1}\n{\"a\":2}\n");
+  std::string gz = testing::Gzip("{\"a\":1}\n{\"a\":2}\n");
   std::string truncated = Write("t.jsonl.gz", gz.substr(0, gz.size() - 10));
   auto t = Read(truncated, FileFormat::kJsonl);
   ASSERT_FALSE(t.ok());
@@ -358,7 +344,7 @@ TEST_F(FilesTest, DetectFormat) {
 
 TEST_F(FilesTest, ResourceReadsMixedFormatsInPathOrder) {
   Write("d/1.json", R"([{"n":1},{"n":2}])");
-  Write("d/2.jsonl.gz", Gzip("{\"n\":3}\n"));
+  Write("d/2.jsonl.gz", testing::Gzip("{\"n\":3}\n"));
   Write("d/3.csv", "n\n4\n");
   FilesResource resource("numbers", FilesConfig{{(dir_ / "d/*").string()}, FileFormat::kAuto, {}, {}});
   CollectingSink sink;

@@ -5,23 +5,15 @@
 
 #include <string>
 
+#include "tests/support/compression.hpp"
+
 namespace ingestd::extract::http {
 namespace {
 
 // Compresses with zlib: window_bits 15 (zlib format), -15 (raw deflate) or
 // 31 (gzip).
 std::string Compress(const std::string& data, int window_bits) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
+  return testing::Deflate(data, window_bits, Z_BEST_COMPRESSION);
 }
 
 const std::string kText = std::string(10000, 'a') + "hello, world";
