@@ -67,6 +67,23 @@ std::vector<int> Range(int first, int count) {
   return v;
 }
 
+// Counts requests a handler is serving at once, and the most seen.
+class InFlight {
+ public:
+  void Enter() {
+    const int now = ++current_;
+    int seen = max_.load();
+    while (now > seen && !max_.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void Leave() { --current_; }
+  int max() const { return max_.load(); }
+
+ private:
+  std::atomic<int> current_{0};
+  std::atomic<int> max_{0};
+};
+
 class RestSourceTest : public ::testing::Test {
  protected:
   std::shared_ptr<ClientConfig> Client(const std::string& base_url) {
@@ -155,20 +172,16 @@ TEST_F(RestSourceTest, AutoDetectsHeaderLinkAndReportsIt) {
 }
 
 TEST_F(RestSourceTest, OffsetWithTotalFetchesPagesConcurrentlyInOrder) {
-  std::atomic<int> in_flight{0};
-  std::atomic<int> max_in_flight{0};
+  InFlight in_flight;
   auto server = TestHttpServer::Start([&](const TestHttpRequest& req) {
-    const int now = ++in_flight;
-    int seen = max_in_flight.load();
-    while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
-    }
+    in_flight.Enter();
     const int offset = std::stoi(req.QueryParam("offset").value_or("-1"));
     const int limit = std::stoi(req.QueryParam("limit").value_or("-1"));
     TestHttpResponse r = TestHttpResponse::Json(R"({"total":95,"items":)" +
                                                 Items(offset, std::min(limit, 95 - offset)) + "}");
     // Later pages answer faster, so completion order differs from page order.
     std::this_thread::sleep_for(std::chrono::microseconds(200 * (100 - offset)));
-    --in_flight;
+    in_flight.Leave();
     return r;
   });
   auto client = Client(server->base_url());
@@ -185,8 +198,8 @@ TEST_F(RestSourceTest, OffsetWithTotalFetchesPagesConcurrentlyInOrder) {
   ASSERT_TRUE(stats.ok()) << stats.error().message();
   EXPECT_EQ(Ids(sink.items), Range(0, 95));
   EXPECT_EQ(server->request_count(), 10u);
-  EXPECT_GE(max_in_flight.load(), 2);
-  EXPECT_LE(max_in_flight.load(), 4);
+  EXPECT_GE(in_flight.max(), 2);
+  EXPECT_LE(in_flight.max(), 4);
 }
 
 TEST_F(RestSourceTest, PageNumberWithoutTotalStopsOnEmptyPage) {
@@ -244,8 +257,7 @@ TEST_F(RestSourceTest, PaginatorRepeatingTheSamePageFailsInsteadOfLooping) {
 
 // Parent issues (4 pages of 5) → child comments per issue.
 struct IssueApi {
-  std::atomic<int> child_in_flight{0};
-  std::atomic<int> child_max_in_flight{0};
+  InFlight child_in_flight;
   std::unique_ptr<TestHttpServer> server;
 
   IssueApi() {
@@ -265,10 +277,7 @@ struct IssueApi {
       return TestHttpResponse::Json(R"({"total_pages":4,"items":)" + items + "}");
     }
     // /issues/<n>/comments
-    const int now = ++child_in_flight;
-    int seen = child_max_in_flight.load();
-    while (now > seen && !child_max_in_flight.compare_exchange_weak(seen, now)) {
-    }
+    child_in_flight.Enter();
     const std::string number = req.path.substr(8, req.path.find('/', 8) - 8);
     TestHttpResponse r;
     if (number == "7") {
@@ -278,7 +287,7 @@ struct IssueApi {
                                  R"(02,"body":"second"}])");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    --child_in_flight;
+    child_in_flight.Leave();
     return r;
   }
 };
@@ -310,7 +319,7 @@ TEST_F(RestSourceTest, ChildResourcesRunPerParentItemWithBoundedConcurrency) {
   EXPECT_EQ(comment_sink.items.size(), 38u);  // 19 issues × 2; issue 7's comments are a 404, ignored
   EXPECT_EQ((*stats)[1].series, 20u);
   EXPECT_EQ((*stats)[1].ignored, 1u);
-  EXPECT_LE(api.child_max_in_flight.load(), 2);
+  EXPECT_LE(api.child_in_flight.max(), 2);
   // include_from_parent adds the parent's id as _issues_id.
   rapidjson::Document first;
   first.Parse(comment_sink.items[0].c_str());
