@@ -56,6 +56,13 @@ Status WriteAll(int fd, const std::string& path, std::string_view data) {
 
 }  // namespace
 
+// The HTTP client of a FilesResource, with the io_context Send runs.
+class UrlDownloader {
+ public:
+  boost::asio::io_context io;
+  std::unique_ptr<http::HttpClient> client;
+};
+
 Status FilesResource::ReadUrl(const std::string& url_text, ItemSink& sink, std::stop_token stop) {
   INGESTD_ASSIGN_OR_RETURN(http::Url url, http::Url::Parse(url_text));
   const std::string shown = url.Redacted();
@@ -68,14 +75,18 @@ Status FilesResource::ReadUrl(const std::string& url_text, ItemSink& sink, std::
     format = *detected;
   }
 
-  boost::asio::io_context io;
-  INGESTD_ASSIGN_OR_RETURN(std::unique_ptr<http::HttpClient> client,
-                           http::HttpClient::Create(io, config_.http, options_.metrics, options_.on_http_event,
-                                                    options_.random_seed));
-  std::stop_callback cancel(stop, [&client] { client->Cancel(); });
+  if (!downloader_) {
+    auto downloader = std::make_shared<UrlDownloader>();
+    INGESTD_ASSIGN_OR_RETURN(downloader->client,
+                             http::HttpClient::Create(downloader->io, config_.http, options_.metrics,
+                                                      options_.on_http_event, options_.random_seed));
+    downloader_ = std::move(downloader);
+  }
+  http::HttpClient& client = *downloader_->client;
+  std::stop_callback cancel(stop, [&client] { client.Cancel(); });
   http::HttpRequest request;
   request.url = url_text;
-  auto response = client->Send(std::move(request));
+  auto response = client.Send(std::move(request));
   if (!response.ok()) return std::move(response).error().WithContext("GET " + shown);
   if (response->status != 200) {
     return Error(response->status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kNotFound,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -93,6 +94,8 @@ Status ReadItemsFromFile(const std::string& path, FileFormat format, const CsvOp
 /// download_dir, which is then read like a local file (format from the
 /// URL's path unless `format` says) and deleted; a download is limited to
 /// http.max_response_bytes in memory.
+class UrlDownloader;  // files_download.cpp: one HTTP client for all URLs of a resource
+
 class FilesResource final : public Resource {
  public:
   FilesResource(std::string name, FilesConfig config, FilesResourceOptions options = {});
@@ -113,6 +116,9 @@ class FilesResource final : public Resource {
   std::string name_;
   FilesConfig config_;
   FilesResourceOptions options_;
+  // Created at the first URL and reused: one TLS context and connection
+  // pool for all URLs of the resource.
+  std::shared_ptr<UrlDownloader> downloader_;
   std::vector<std::string> files_read_;
   std::uint64_t items_read_ = 0;
 };

@@ -255,6 +255,25 @@ TEST_F(RestSourceTest, PaginatorRepeatingTheSamePageFailsInsteadOfLooping) {
   EXPECT_LE(server->request_count(), 3u);
 }
 
+TEST_F(RestSourceTest, PaginatorCyclingBetweenPagesFailsInsteadOfLooping) {
+  // Cursor a → b → a → ...: never the same page twice in a row.
+  auto server = TestHttpServer::Start([&](const TestHttpRequest& req) {
+    const std::string next = req.QueryParam("cursor").value_or("") == "a" ? "b" : "a";
+    return TestHttpResponse::Json(R"({"items":[{"id":1}],"next_page":")" + next + R"("})");
+  });
+  RestResourceConfig config = Resource(Client(server->base_url()), "items");
+  PaginatorConfig paginator;
+  paginator.type = PaginatorConfig::Type::kCursor;
+  paginator.cursor_path = "next_page";
+  config.endpoint.paginator = paginator;
+  config.endpoint.data_selector = "items";
+  CollectingSink sink;
+  auto stats = Extract({{"items", &config, &sink, nullptr}});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_THAT(stats.error().message(), HasSubstr("same page twice"));
+  EXPECT_EQ(server->request_count(), 3u);  // first page, a, b; the second a is refused
+}
+
 // Parent issues (4 pages of 5) → child comments per issue.
 struct IssueApi {
   InFlight child_in_flight;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -222,15 +223,16 @@ class Series : public std::enable_shared_from_this<Series> {
   void SendCurrent() {
     Result<http::HttpRequest> request = ToHttpRequest(run_.endpoint().method, current_, headers_, previous_url_);
     if (!request.ok()) return Fail(std::move(request).error());
-    std::string signature = request->method + " " + request->url + "\n" + request->body;
-    if (signature == last_signature_) {
+    // A cycle (A, B, A, ...) loops as surely as a repeat, so every page of
+    // the series is remembered, as a 64-bit hash (8 bytes a page).
+    const std::size_t signature = std::hash<std::string>{}(request->method + " " + request->url + "\n" + request->body);
+    if (!requested_.insert(signature).second) {
       return Fail(Error(ErrorCode::kFailedPrecondition,
                         std::string(paginator_ ? paginator_->type_name() : "paginator") +
                             " paginator asked for the same page twice (" + request->method + " " +
                             RedactedUrl(request->url) +
                             "); stopping instead of looping: check the paginator settings"));
     }
-    last_signature_ = std::move(signature);
     Send(std::move(*request), -1);
   }
 
@@ -407,10 +409,15 @@ class Series : public std::enable_shared_from_this<Series> {
           record.AddMember(rapidjson::Value(name.c_str(), alloc), rapidjson::Value(value, alloc), alloc);
         }
       }
-      buffer_.Clear();
-      rapidjson::Writer<rapidjson::StringBuffer> writer(buffer_);
-      record.Accept(writer);
-      const std::string_view json(buffer_.GetString(), buffer_.GetSize());
+      // The compact text is needed by the incremental and the sink; a parent
+      // that only feeds children needs none.
+      std::string_view json;
+      if (run_.binding->incremental != nullptr || run_.binding->sink != nullptr) {
+        buffer_.Clear();
+        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer_);
+        record.Accept(writer);
+        json = std::string_view(buffer_.GetString(), buffer_.GetSize());
+      }
       if (run_.binding->incremental != nullptr) {
         INGESTD_ASSIGN_OR_RETURN(bool keep, run_.binding->incremental->Accept(json));
         if (!keep) continue;
@@ -457,7 +464,7 @@ class Series : public std::enable_shared_from_this<Series> {
   std::unique_ptr<Paginator> paginator_;
   std::optional<JsonPath> detected_selector_;
   std::string previous_url_;
-  std::string last_signature_;
+  std::unordered_set<std::size_t> requested_;  // hashes of the pages requested (sequential paging)
   rapidjson::StringBuffer buffer_;
   std::uint64_t pages_done_ = 0;
   bool finished_ = false;

@@ -76,7 +76,8 @@ struct RestResourceStats {
 /// the body must be JSON (an empty body has no records); records come from
 /// the data selector (or detection), get `_<parent>_<field>` fields from
 /// include_from_parent, and go to the sink as compact JSON. A paginator that
-/// asks for the same page twice in a row fails instead of looping.
+/// asks again for a page of its series (a repeat or a cycle) fails instead of
+/// looping.
 ///
 /// On the first error everything in flight is cancelled and the error is
 /// returned, prefixed with the resource name; items already accepted stay
