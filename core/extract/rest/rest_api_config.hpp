@@ -120,7 +120,10 @@ struct EndpointConfig {
   /// JSON request body as compact text; placeholders allowed inside strings.
   std::optional<std::string> json;
   http::HeaderList headers;  // merged over client.headers
-  std::optional<PaginatorConfig> paginator;  // over resource_defaults and client
+  /// Over resource_defaults and client. The spec parser sets single_page
+  /// (and data_selector `$`) for a path ending in a `{placeholder}` segment,
+  /// as dlt does; the driver takes the config as given.
+  std::optional<PaginatorConfig> paginator;
   /// JSONPath to the records in each page; unset: detected (reference §10).
   std::optional<std::string> data_selector;
   std::vector<ResponseAction> response_actions;

@@ -81,15 +81,6 @@ std::string RedactedUrl(const std::string& url) {
   return parsed.ok() ? parsed->Redacted() : std::string("(invalid URL)");
 }
 
-// Whether the endpoint path's last segment is a placeholder: dlt then
-// treats the endpoint as one object (single page, selector `$`).
-bool PathEndsInPlaceholder(std::string_view path) {
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  const std::size_t slash = path.rfind('/');
-  const std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
-  return last.size() >= 2 && last.front() == '{' && last.back() == '}' && last[1] != '{';
-}
-
 // The fields of a parent item that a child's placeholders name.
 Result<std::vector<std::string>> ParentFieldsNamed(const EndpointConfig& endpoint, const std::string& parent) {
   std::vector<std::string> texts = {endpoint.path};
@@ -508,15 +499,6 @@ Status Extraction::Setup(const std::vector<RestResourceBinding>& bindings) {
       run.paginator = config.client->paginator;
     }
     if (run.paginator && run.paginator->type == PaginatorConfig::Type::kAuto) run.paginator.reset();
-    if (!run.paginator && PathEndsInPlaceholder(endpoint.path)) {
-      PaginatorConfig single;
-      single.type = PaginatorConfig::Type::kSinglePage;
-      run.paginator = single;
-      if (!endpoint.data_selector) {
-        auto root = JsonPath::Parse("$");
-        run.selector.emplace(std::move(*root));
-      }
-    }
     if (endpoint.data_selector) {
       auto selector = JsonPath::Parse(*endpoint.data_selector);
       if (!selector.ok()) return context(std::move(selector).error().WithContext("data_selector"));
