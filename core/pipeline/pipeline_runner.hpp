@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <utility>
@@ -45,6 +46,15 @@ struct RunOptions {
   const extract::http::HttpMetrics* http_metrics = nullptr;
   /// Seeds the retry jitter of HTTP sources.
   std::uint64_t random_seed = 0;
+  /// A push run (the daemon's PushRecords): only this resource (a `push`
+  /// resource of the spec) is extracted, from this JSON Lines file of
+  /// objects; every other resource extracts nothing. Unset: push resources
+  /// extract nothing.
+  struct PushInput {
+    std::string resource;
+    std::string path;
+  };
+  std::optional<PushInput> push;
 };
 
 /// Seconds spent per stage.
@@ -62,6 +72,8 @@ struct PackageSummary {
   /// The destination already had it (a crash after commit): nothing loaded twice.
   bool already_loaded = false;
   std::uint64_t items_extracted = 0;
+  /// Bytes of extracted items (item files, uncompressed).
+  std::uint64_t bytes_extracted = 0;
   std::vector<std::pair<std::string, std::uint64_t>> rows_per_table;
   std::vector<std::string> new_tables;
   std::vector<std::string> new_columns;  // "table.column"

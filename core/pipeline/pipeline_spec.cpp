@@ -11,6 +11,7 @@ std::string_view SourceKindName(const SourceSpec& source) {
     std::string_view operator()(const extract::FilesConfig&) const { return "files"; }
     std::string_view operator()(const extract::rest::RestResourceConfig&) const { return "rest_api"; }
     std::string_view operator()(const extract::sql::SqlConfig&) const { return "sql"; }
+    std::string_view operator()(const PushConfig&) const { return "push"; }
   };
   return std::visit(Visitor{}, source);
 }

@@ -54,13 +54,34 @@ struct PipelineOptions {
   std::optional<std::size_t> max_identifier_length;
 };
 
+/// A resource whose records are pushed to the daemon (gRPC PushRecords, the
+/// daemon's `pipeline.run(data)`). It extracts nothing in scheduled or
+/// manual runs; a push run extracts only the pushed records.
+struct PushConfig {
+  bool operator==(const PushConfig&) const = default;
+};
+
+/// When the daemon runs a pipeline by itself (`"schedule"` in the spec).
+/// Exactly one of `cron` and `interval_seconds` is set.
+struct ScheduleSpec {
+  /// Five fields (minute hour day-of-month month day-of-week), UTC, as
+  /// schedule::Schedule::ParseCron accepts them; empty when unset.
+  std::string cron;
+  /// Every this many seconds (at least 1); 0 when unset.
+  double interval_seconds = 0;
+  /// A run still active this many seconds after it was created fails with
+  /// DEADLINE_EXCEEDED; 0: no deadline. Also the default for manual runs.
+  double timeout_seconds = 0;
+};
+
 /// Where a resource's items come from: a tagged union, one alternative per
 /// source kind. `files` and `sql` are written per resource (`"source":
 /// {"kind": ...}`); `rest_api` resources come from the spec's top-level
 /// `rest_api` object (dlt's config shape), one ResourceSpec per resource.
-using SourceSpec = std::variant<extract::FilesConfig, extract::rest::RestResourceConfig, extract::sql::SqlConfig>;
+using SourceSpec =
+    std::variant<extract::FilesConfig, extract::rest::RestResourceConfig, extract::sql::SqlConfig, PushConfig>;
 
-/// The `kind` of a source ("files", "rest_api", "sql").
+/// The `kind` of a source ("files", "rest_api", "sql", "push").
 std::string_view SourceKindName(const SourceSpec& source);
 
 struct ResourceSpec {
@@ -97,6 +118,8 @@ struct PipelineSpec {
   PipelineOptions options;
   /// At least one, in declaration order (the order they are extracted).
   std::vector<ResourceSpec> resources;
+  /// Unset: the daemon runs it only on request.
+  std::optional<ScheduleSpec> schedule;
 };
 
 /// Parses and validates a pipeline spec. Strict: unknown keys, duplicate
@@ -114,5 +137,13 @@ Result<PipelineSpec> ParsePipelineSpec(std::string_view json);
 /// file's directory, so a spec works whatever the daemon's working
 /// directory. Errors are prefixed with the file path.
 Result<PipelineSpec> LoadPipelineSpecFile(const std::string& path);
+
+/// Returns `json` (a spec's text) with every relative path made absolute
+/// against `base_dir`: the sqlite destination's `path` and the local (not
+/// URL) `paths` of files sources. Other text is kept as written (key order,
+/// secrets as references). ingestctl calls it before sending a spec file to
+/// a daemon whose working directory is elsewhere. Errors as ParsePipelineSpec
+/// for JSON that is not an object.
+Result<std::string> ResolveSpecPaths(std::string_view json, std::string_view base_dir);
 
 }  // namespace ingestd::pipeline
