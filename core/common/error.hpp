@@ -18,6 +18,8 @@ enum class ErrorCode {
   kCancelled,
   kDataLoss,            // stored data is corrupt or unreadable
   kInternal,            // a bug in ingestd
+  kUnauthenticated,     // no valid credentials (the daemon's bearer tokens)
+  kPermissionDenied,    // valid credentials without the role the call needs
 };
 
 /// Stable lower-case name of a code ("invalid_argument"), used in logs and messages.
@@ -57,6 +59,12 @@ inline Error FailedPrecondition(std::string message) {
 }
 inline Error ResourceExhausted(std::string message) {
   return Error(ErrorCode::kResourceExhausted, std::move(message));
+}
+inline Error Unauthenticated(std::string message) {
+  return Error(ErrorCode::kUnauthenticated, std::move(message));
+}
+inline Error PermissionDenied(std::string message) {
+  return Error(ErrorCode::kPermissionDenied, std::move(message));
 }
 inline Error Internal(std::string message) { return Error(ErrorCode::kInternal, std::move(message)); }
 inline Error DataLoss(std::string message) { return Error(ErrorCode::kDataLoss, std::move(message)); }
