@@ -1,35 +1,33 @@
 // ingestctl: the command-line client of the ingestd daemon.
 //
-// For now it only knows `--help` and `version`; the daemon issue brings the
-// real commands (apply, run, list, watch, cancel...) as
-// client/commands/<name>_command.cpp over the ingestd.v1.Control API.
+// `ingestctl [global flags] <command> [arguments]`. This file is the process
+// entry only: the commands live in client/commands/ (one file each, listed
+// in command_table.cpp) and the dispatch in client/cli.cpp, so that tests
+// run the same code.
+#include <unistd.h>
+
+#include <exception>
 #include <iostream>
-#include <string_view>
+#include <string>
+#include <vector>
 
-#include <grpcpp/grpcpp.h>
-
-namespace {
-
-void PrintUsage(std::ostream& out) {
-  out << "usage: ingestctl <command> [arguments]\n\n"
-         "commands:\n"
-         "  help     list the commands\n"
-         "  version  print the version of ingestctl and of its gRPC library\n";
-}
-
-}  // namespace
+#include "client/cli.hpp"
+#include "client/control_client.hpp"
+#include "client/exit_codes.hpp"
+#include "client/progress.hpp"
 
 int main(int argc, char** argv) {
-  const std::string_view command = argc > 1 ? argv[1] : "";
-  if (command == "--help" || command == "-h" || command == "help") {
-    PrintUsage(std::cout);
-    return 0;
+  namespace client = ingestd::client;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  client::commands::TerminalInfo terminal;
+  terminal.stderr_is_terminal = isatty(STDERR_FILENO) == 1;
+  if (terminal.stderr_is_terminal) terminal.width = client::TerminalWidth(STDERR_FILENO);
+  try {
+    return client::RunIngestctl(args, client::ProcessEnvironment(), std::cout, std::cerr, terminal,
+                                &client::ControlClient::Connect);
+  } catch (const std::exception& e) {
+    std::cout << std::flush;
+    std::cerr << "ingestctl: INTERNAL: " << e.what() << std::endl;
+    return client::kExitRpcError;
   }
-  if (command == "version" && argc == 2) {
-    std::cout << "ingestctl " << INGESTD_VERSION << " (gRPC " << grpc::Version() << ")\n";
-    return 0;
-  }
-  if (!command.empty()) std::cerr << "ingestctl: unknown command '" << command << "'\n\n";
-  PrintUsage(std::cerr);
-  return 2;
 }

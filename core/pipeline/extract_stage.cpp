@@ -1,5 +1,6 @@
 #include "core/pipeline/extract_stage.hpp"
 
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,13 +16,51 @@
 namespace ingestd::pipeline {
 namespace {
 
+// Progress events often enough to watch, rarely enough to cost nothing.
+constexpr std::uint64_t kProgressItems = 1000;
+constexpr std::uint64_t kProgressBytes = 1u << 20;
+
+// The stage's totals over every resource, reported as kProgress events.
+class ExtractProgress {
+ public:
+  explicit ExtractProgress(const RunOptions& options) : options_(options) {}
+
+  void Add(std::uint64_t item_file_bytes) {
+    ++items_;
+    bytes_ += item_file_bytes;
+    if (items_ - reported_items_ >= kProgressItems || bytes_ - reported_bytes_ >= kProgressBytes) Report();
+  }
+  void Report() {
+    reported_items_ = items_;
+    reported_bytes_ = bytes_;
+    if (!options_.on_event) return;
+    RunEvent event;
+    event.kind = RunEvent::Kind::kProgress;
+    event.stage = "extract";
+    event.rows = items_;
+    event.bytes = bytes_;
+    options_.on_event(event);
+  }
+  std::uint64_t items() const { return items_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  const RunOptions& options_;
+  std::uint64_t items_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t reported_items_ = 0;
+  std::uint64_t reported_bytes_ = 0;
+};
+
 // Passes items to the package's item file (after the incremental filter).
 class ItemWriterSink final : public extract::ItemSink {
  public:
-  ItemWriterSink(package::ItemFileWriter& writer, const std::function<void(std::string_view)>& checkpoint)
-      : writer_(writer), checkpoint_(checkpoint) {}
+  ItemWriterSink(package::ItemFileWriter& writer, const std::function<void(std::string_view)>& checkpoint,
+                 ExtractProgress& progress)
+      : writer_(writer), checkpoint_(checkpoint), progress_(progress) {}
   Status Accept(std::string_view json_item) override {
     INGESTD_TRY(writer_.Write(json_item));
+    progress_.Add(json_item.size() + 1);  // the item file's newline
     if (++items_ == 1 && checkpoint_) checkpoint_("extract");
     return OkStatus();
   }
@@ -29,8 +68,66 @@ class ItemWriterSink final : public extract::ItemSink {
  private:
   package::ItemFileWriter& writer_;
   const std::function<void(std::string_view)>& checkpoint_;
+  ExtractProgress& progress_;
   std::uint64_t items_ = 0;
 };
+
+// Refuses pushed records that are not JSON objects (a push resource's rows
+// are records; the normalizer would wrap anything else as {"value": ...}).
+// The JSON Lines reader hands items over trimmed, so the first byte tells.
+class ObjectsOnlySink final : public extract::ItemSink {
+ public:
+  explicit ObjectsOnlySink(extract::ItemSink& next) : next_(next) {}
+  Status Accept(std::string_view json_item) override {
+    if (json_item.empty() || json_item.front() != '{') {
+      rejected_ = index_;
+      rejected_kind_ = KindOf(json_item);
+      return InvalidArgument("pushed record is not a JSON object");
+    }
+    ++index_;
+    return next_.Accept(json_item);
+  }
+  /// 0-based position (among non-blank lines) of the record refused, if any.
+  std::optional<std::uint64_t> rejected() const { return rejected_; }
+  const char* rejected_kind() const { return rejected_kind_; }
+
+ private:
+  static const char* KindOf(std::string_view json) {
+    if (json.empty()) return "nothing";
+    switch (json.front()) {
+      case '[': return "an array";
+      case '"': return "a string";
+      case 't':
+      case 'f': return "a boolean";
+      case 'n': return "null";
+      default: return "a number";
+    }
+  }
+
+  extract::ItemSink& next_;
+  std::uint64_t index_ = 0;
+  std::optional<std::uint64_t> rejected_;
+  const char* rejected_kind_ = "";
+};
+
+// The 1-based line of the `index`-th (0-based) non-blank line of a plain
+// JSON Lines file, counted as the JSON Lines reader skips blank lines.
+// Only called on the error path, so reading the file again costs nothing
+// that matters; nullopt when the file is gzip or cannot be read.
+std::optional<std::uint64_t> LineOfRecord(const std::string& path, std::uint64_t index) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  if (in.peek() == 0x1f) return std::nullopt;  // gzip: lines are not in the raw bytes
+  std::string line;
+  std::uint64_t line_no = 0;
+  std::uint64_t records = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    if (records++ == index) return line_no;
+  }
+  return std::nullopt;
+}
 
 // The state key of a resource's incremental cursor (dlt:
 // sources.<source>.resources.<resource>.incremental.<cursor_path>). The
@@ -56,6 +153,28 @@ struct ResourceExtraction {
 bool IsSelected(const ResourceSpec& spec) {
   const auto* rest = std::get_if<extract::rest::RestResourceConfig>(&spec.source);
   return rest == nullptr || rest->selected;
+}
+
+bool IsPush(const ResourceSpec& spec) { return std::holds_alternative<PushConfig>(spec.source); }
+
+// Whether `spec` runs in this run: a push run extracts only the pushed
+// resource; any other run everything but push resources (which have no
+// data of their own to fetch).
+bool RunsInThisRun(const ResourceSpec& spec, const RunOptions& options) {
+  if (options.push) return IsPush(spec) && spec.name == options.push->resource;
+  return !IsPush(spec);
+}
+
+// Reads the pushed JSON Lines file with the files source's reader.
+Status ExtractPush(ResourceExtraction& r, const RunOptions& options) {
+  const std::string& path = options.push->path;
+  ObjectsOnlySink objects(*r.sink());
+  Status read = extract::ReadItemsFromFile(path, extract::FileFormat::kJsonl, {}, objects, options.stop);
+  if (read.ok() || !objects.rejected()) return read;
+  std::string where = "record " + std::to_string(*objects.rejected() + 1);
+  if (auto line = LineOfRecord(path, *objects.rejected())) where = "line " + std::to_string(*line);
+  return InvalidArgument("pushed records " + path + ": " + where + ": expected a JSON object, got " +
+                         objects.rejected_kind());
 }
 
 RunEvent FromHttpEvent(const extract::http::HttpEvent& e) {
@@ -96,6 +215,7 @@ Status ApplySqlReflection(extract::sql::SqlResource& source, const ResourceSpec&
 Status ExtractOne(ResourceExtraction& r, const PipelineSpec& spec, const RunOptions& options, schema::Schema& schema,
                   const naming::NamingConvention& naming) {
   const ResourceSpec& resource = *r.spec;
+  if (IsPush(resource)) return ExtractPush(r, options);
   if (const auto* files = std::get_if<extract::FilesConfig>(&resource.source)) {
     extract::FilesResourceOptions files_options;
     files_options.download_dir = options.data_dir + "/pipelines/" + spec.name;
@@ -160,15 +280,33 @@ Status ExtractRest(std::vector<ResourceExtraction*>& rest, const RunOptions& opt
 
 }  // namespace
 
+Status ValidatePushInput(const PipelineSpec& spec, const RunOptions& options) {
+  if (!options.push) return OkStatus();
+  for (const ResourceSpec& resource : spec.resources) {
+    if (resource.name != options.push->resource) continue;
+    if (IsPush(resource)) return OkStatus();
+    return InvalidArgument("pipeline " + spec.name + ": resource " + resource.name + " is a " +
+                           std::string(SourceKindName(resource.source)) +
+                           " resource; records can only be pushed to push resources");
+  }
+  return InvalidArgument("pipeline " + spec.name + " has no resource " + options.push->resource +
+                         " to push records to");
+}
+
 Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOptions& options,
                                            package::LoadPackage& package, schema::Schema& schema,
                                            const naming::NamingConvention& naming, state::PipelineState& next_state) {
+  INGESTD_TRY(ValidatePushInput(spec, options));
   package::ItemFileOptions item_options;
   if (spec.options.file_max_items) item_options.file_max_items = *spec.options.file_max_items;
   if (spec.options.file_max_bytes) item_options.file_max_bytes = *spec.options.file_max_bytes;
 
+  ExtractProgress progress(options);
   std::vector<std::unique_ptr<ResourceExtraction>> resources;
   for (const ResourceSpec& resource : spec.resources) {
+    // A resource that does not run gets nothing: no incremental (its state
+    // stays as stored), no item file (so no rows and no replace).
+    if (!RunsInThisRun(resource, options)) continue;
     auto r = std::make_unique<ResourceExtraction>();
     r->spec = &resource;
     auto context = [&](Error e) { return std::move(e).WithContext("resource " + resource.name); };
@@ -190,7 +328,7 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
       INGESTD_ASSIGN_OR_RETURN(package::ItemFileWriter writer,
                                package.OpenItemWriter(resource.name, table, item_options));
       r->writer.emplace(std::move(writer));
-      r->to_file = std::make_unique<ItemWriterSink>(*r->writer, options.checkpoint);
+      r->to_file = std::make_unique<ItemWriterSink>(*r->writer, options.checkpoint, progress);
       // REST resources filter inside the driver (children see only kept items).
       const bool rest = std::holds_alternative<extract::rest::RestResourceConfig>(resource.source);
       if (r->incremental && !rest) {
@@ -210,6 +348,9 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
     Status extracted = ExtractOne(*r, spec, options, schema, naming);
     if (!extracted.ok()) return std::move(extracted).error().WithContext("resource " + r->spec->name);
   }
+  if (!rest.empty() && options.stop.stop_requested()) {
+    return Error(ErrorCode::kCancelled, "run cancelled during extract");
+  }
   INGESTD_TRY(ExtractRest(rest, options));
 
   ExtractStageResult result;
@@ -224,6 +365,8 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
                                               r->incremental->State().ToJson()));
     }
   }
+  result.bytes = progress.bytes();
+  progress.Report();
   return result;
 }
 

@@ -21,11 +21,28 @@ namespace ingestd::pipeline {
 /// (extract::rest::ExtractRestApi), parents feeding children. Resource
 /// hints (and, for `sql`, the reflected column types) are applied to
 /// `schema` before any data arrives. Resources with `selected: false` get
-/// no item file. Events go to options.on_event.
+/// no item file. Events go to options.on_event (kProgress at most every
+/// 1,000 items or 1 MiB of items, and once at the end).
+///
+/// `push` resources extract only in a push run (options.push), and then
+/// nothing else does: the pushed resource reads the JSON Lines file
+/// options.push->path (each line one JSON object; anything else is
+/// kInvalidArgument naming the line). Resources that do not extract get no
+/// item file (so normalize neither loads nor replaces their tables) and
+/// keep their state in `next_state` as it was.
+///
+/// Cancellation (options.stop) is checked between resources and, inside
+/// the sources, between items; it returns kCancelled.
 struct ExtractStageResult {
   package::ExtractedCommit commit;  // pipeline_state not set
   std::uint64_t items = 0;
+  /// Bytes of the item files written (items plus their newlines).
+  std::uint64_t bytes = 0;
 };
+
+/// kInvalidArgument unless options.push is unset or names a `push`
+/// resource of `spec`.
+Status ValidatePushInput(const PipelineSpec& spec, const RunOptions& options);
 
 Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOptions& options,
                                            package::LoadPackage& package, schema::Schema& schema,

@@ -42,7 +42,17 @@ class Runner {
   Result<PackageSummary> Extract(package::LoadPackage& package);
   Status Normalize(package::LoadPackage& package, PackageSummary& summary);
   Status Load(package::LoadPackage& package, PackageSummary& summary);
-  Result<PackageSummary> Finish(package::LoadPackage& package, PackageSummary summary);
+  void EmitViolation(const contracts::ContractViolation& v) const {
+    RunEvent event;
+    event.kind = RunEvent::Kind::kContractViolation;
+    event.stage = "normalize";
+    event.table = v.table;
+    event.column = v.column;
+    event.entity = std::string(schema::ContractEntityName(v.entity));
+    event.mode = std::string(schema::ContractModeName(v.mode));
+    event.message = v.Describe();
+    Emit(event);
+  }
   void Stage(const char* stage, bool started, std::string message = {}) const {
     if (!options_.on_event) return;
     RunEvent event;
@@ -53,6 +63,23 @@ class Runner {
   }
   void Checkpoint(std::string_view point) const {
     if (options_.checkpoint) options_.checkpoint(point);
+  }
+  void Emit(const RunEvent& event) const {
+    if (options_.on_event) options_.on_event(event);
+  }
+  void Progress(const char* stage, std::uint64_t rows, std::uint64_t bytes) const {
+    RunEvent event;
+    event.kind = RunEvent::Kind::kProgress;
+    event.stage = stage;
+    event.rows = rows;
+    event.bytes = bytes;
+    Emit(event);
+  }
+  // Between stages and packages: a stop request ends the run here, leaving
+  // committed packages pending for the next run.
+  Status CheckStop(const std::string& where) const {
+    if (!options_.stop.stop_requested()) return OkStatus();
+    return Error(ErrorCode::kCancelled, "run cancelled " + where);
   }
 
   const PipelineSpec& spec_;
@@ -137,6 +164,7 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
   INGESTD_ASSIGN_OR_RETURN(ExtractStageResult extracted,
                            RunExtractStage(spec_, options_, package, schema_, *naming_, next_state));
   summary.items_extracted = extracted.items;
+  summary.bytes_extracted = extracted.bytes;
   next_state.BumpVersion();
   extracted.commit.pipeline_state = next_state.ToJson();
   INGESTD_TRY(package.CommitExtracted(std::move(extracted.commit)));
@@ -165,6 +193,9 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
 
   normalize::NormalizedBatch batch;
   bool normalize_checkpoint_done = false;
+  std::uint64_t rows = 0;
+  std::uint64_t bytes_consumed = 0;
+  bool progress_reported = false;
   std::vector<char> block(kNormalizeBlockBytes);
   std::string carry;
   for (const package::ResourceFiles& resource : package.manifest().resources) {
@@ -185,11 +216,17 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
           Status s = normalizer.NormalizeLines(std::string_view(carry).substr(0, cut), resource.table, batch);
           summary.violation_total += batch.violation_total();
           for (const auto& v : batch.violations()) {
-            if (summary.violations.size() < kViolationsInSummary) summary.violations.push_back(v);
+            if (summary.violations.size() >= kViolationsInSummary) break;
+            summary.violations.push_back(v);
+            EmitViolation(v);
           }
           if (!s.ok()) return std::move(s).error().WithContext("normalizing " + relative);
           INGESTD_TRY(writer.AppendBatch(batch, normalizer.schema()));
+          rows += batch.row_count();
+          bytes_consumed += cut;
           batch.Clear();
+          Progress("normalize", rows, bytes_consumed);
+          progress_reported = true;
           if (!normalize_checkpoint_done) {
             normalize_checkpoint_done = true;
             Checkpoint("normalize");
@@ -200,6 +237,7 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
       }
     }
   }
+  if (!progress_reported) Progress("normalize", rows, bytes_consumed);
   INGESTD_ASSIGN_OR_RETURN(std::vector<package::TableFiles> tables, writer.Finish());
 
   schema::SchemaUpdate update = normalizer.TakeUpdate();
@@ -219,15 +257,30 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   commit.tables = std::move(tables);
   commit.schema_json = schema::SchemaToJson(next);
   commit.schema_changed = next.version_hash() != before;
-  for (const ResourceSpec& resource : spec_.resources) {
-    const auto* rest = std::get_if<extract::rest::RestResourceConfig>(&resource.source);
-    if (rest != nullptr && !rest->selected) continue;  // not loaded: its table is left alone
-    if (resource.write_disposition == schema::WriteDisposition::kReplace) {
-      commit.replace_tables.push_back(naming_->NormalizePath(resource.table_name));
+  // Only resources the package extracted replace their tables: one that did
+  // not run (not selected, a push resource outside its push run, every
+  // other resource in a push run) leaves its table alone. The manifest
+  // records which ran, so a resumed package decides as its own run did.
+  for (const package::ResourceFiles& extracted : package.manifest().resources) {
+    for (const ResourceSpec& resource : spec_.resources) {
+      if (resource.name != extracted.resource) continue;
+      if (resource.write_disposition == schema::WriteDisposition::kReplace) {
+        commit.replace_tables.push_back(naming_->NormalizePath(resource.table_name));
+      }
     }
   }
+  const bool schema_changed = commit.schema_changed;
   INGESTD_TRY(package.CommitNormalized(std::move(commit)));
   Checkpoint("normalized");
+  if (schema_changed) {
+    RunEvent event;
+    event.kind = RunEvent::Kind::kSchemaChanged;
+    event.stage = "normalize";
+    event.schema_version = next.version();
+    event.new_tables = summary.new_tables;
+    event.new_columns = summary.new_columns;
+    Emit(event);
+  }
   schema_ = std::move(next);
   summary.times.normalize = Now(options_) - start;
   return OkStatus();
@@ -264,6 +317,7 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
     }
     state_ = std::move(package_state);
   }
+  Progress("load", 0, 0);
   INGESTD_ASSIGN_OR_RETURN(destinations::LoadResult result, destination_->Load(request, options_.stop));
   summary.already_loaded = result.already_loaded;
   if (!result.already_loaded) summary.rows_per_table = result.rows_per_table;
@@ -272,6 +326,9 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
       summary.rows_per_table.emplace_back(t.table, t.rows);
     }
   }
+  std::uint64_t rows = 0;
+  for (const auto& [table, n] : summary.rows_per_table) rows += n;
+  Progress("load", rows, 0);
   summary.schema_version = package_schema.version();
   Checkpoint("loaded");
   // Local copies first, then forget the package: a crash in between loads
@@ -285,6 +342,8 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
 Result<RunSummary> Runner::Run() {
   summary_.pipeline = spec_.name;
   summary_.dataset = spec_.dataset_name;
+  // A push to a resource that cannot take it fails before anything else.
+  INGESTD_TRY(ValidatePushInput(spec_, options_));
   pipeline_dir_ = options_.data_dir + "/pipelines/" + spec_.name;
   INGESTD_TRY(package::MakeDirectories(pipeline_dir_));
   INGESTD_TRY(OpenDestination());
@@ -296,23 +355,35 @@ Result<RunSummary> Runner::Run() {
   // the same before extracting anything new).
   INGESTD_ASSIGN_OR_RETURN(std::vector<std::string> pending, store.ListPending());
   for (const std::string& load_id : pending) {
+    INGESTD_TRY(CheckStop("before finishing pending package " + load_id));
     INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.OpenPackage(load_id));
     PackageSummary summary;
     summary.load_id = load_id;
     summary.resumed = true;
+    for (const package::ResourceFiles& r : package.manifest().resources) summary.items_extracted += r.items;
     if (package.stage() == package::PackageStage::kExtracted) {
       Status s = Normalize(package, summary);
       if (!s.ok()) {
+        if (s.error().code() == ErrorCode::kCancelled) {
+          return std::move(s).error().WithContext("pending package " + load_id + " stays pending");
+        }
         return std::move(s).error().WithContext(
             "pending package " + load_id +
             " (from an earlier run) failed to normalize again; fix the cause and run again");
       }
+      INGESTD_TRY(CheckStop("after normalizing pending package " + load_id + " (it stays pending)"));
     }
-    INGESTD_TRY(Load(package, summary));
+    Status loaded = Load(package, summary);
+    if (!loaded.ok()) return std::move(loaded).error().WithContext("pending package " + load_id + " stays pending");
     INGESTD_TRY(store.MarkLoaded(package));
+    RunEvent resumed;
+    resumed.kind = RunEvent::Kind::kPackageResumed;
+    resumed.message = load_id;
+    Emit(resumed);
     summary_.packages.push_back(std::move(summary));
   }
 
+  INGESTD_TRY(CheckStop("before extract"));
   INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.Create(options_.now));
   Stage("extract", true);
   Result<PackageSummary> extracted = Extract(package);
@@ -323,19 +394,17 @@ Result<RunSummary> Runner::Run() {
   }
   PackageSummary summary = std::move(extracted).value();
   Stage("extract", false, std::to_string(summary.items_extracted) + " items");
+  const std::string stays_pending =
+      "package " + package.load_id() + " stays pending and is retried by the next run";
+  INGESTD_TRY(CheckStop("after extract (" + stays_pending + ")"));
   Stage("normalize", true);
   Status normalized = Normalize(package, summary);
-  if (!normalized.ok()) {
-    return std::move(normalized).error().WithContext(
-        "normalize (package " + package.load_id() + " stays pending and is retried by the next run)");
-  }
+  if (!normalized.ok()) return std::move(normalized).error().WithContext("normalize (" + stays_pending + ")");
   Stage("normalize", false);
+  INGESTD_TRY(CheckStop("after normalize (" + stays_pending + ")"));
   Stage("load", true);
   Status loaded = Load(package, summary);
-  if (!loaded.ok()) {
-    return std::move(loaded).error().WithContext(
-        "load (package " + package.load_id() + " stays pending and is retried by the next run)");
-  }
+  if (!loaded.ok()) return std::move(loaded).error().WithContext("load (" + stays_pending + ")");
   INGESTD_TRY(store.MarkLoaded(package));
   Stage("load", false);
   summary_.packages.push_back(std::move(summary));

@@ -133,17 +133,19 @@ struct PipelineSpec {
 Result<PipelineSpec> ParsePipelineSpec(std::string_view json);
 
 /// Reads and parses the spec file at `path`. Relative paths inside it
-/// (`files` source paths, the sqlite path) are resolved against the spec
-/// file's directory, so a spec works whatever the daemon's working
-/// directory. Errors are prefixed with the file path.
+/// (those ResolveSpecPaths resolves) are resolved against the spec file's
+/// directory, so a spec works whatever the daemon's working directory.
+/// Errors are prefixed with the file path.
 Result<PipelineSpec> LoadPipelineSpecFile(const std::string& path);
 
 /// Returns `json` (a spec's text) with every relative path made absolute
-/// against `base_dir`: the sqlite destination's `path` and the local (not
-/// URL) `paths` of files sources. Other text is kept as written (key order,
-/// secrets as references). ingestctl calls it before sending a spec file to
-/// a daemon whose working directory is elsewhere. Errors as ParsePipelineSpec
-/// for JSON that is not an object.
+/// against `base_dir`: the sqlite destination's `path`, the local (not
+/// URL) `paths` of files sources, and the `http.ca_file` of files sources
+/// and of `rest_api.client`. Other text is kept as written (key order,
+/// numbers as written, secrets as references; whitespace is not kept).
+/// Nothing else is validated. ingestctl calls it before sending a spec file
+/// to a daemon whose working directory is elsewhere. Errors as
+/// ParsePipelineSpec for JSON that is invalid or not an object.
 Result<std::string> ResolveSpecPaths(std::string_view json, std::string_view base_dir);
 
 }  // namespace ingestd::pipeline

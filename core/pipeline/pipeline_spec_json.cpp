@@ -1,15 +1,12 @@
 // Parsing and validation of pipeline specs (pipeline_spec.hpp). Every error
 // starts with the JSON path of the mistake: `resources[1].incremental.x`.
 // The building blocks are in spec_json_parts.*, the rest_api source in
-// rest_api_spec_json.cpp.
+// rest_api_spec_json.cpp, spec files and their relative paths in
+// spec_paths.cpp.
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +15,7 @@
 #include "core/json/rapidjson.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
 #include "core/pipeline/spec_json_parts.hpp"
+#include "core/schedule/schedule.hpp"
 
 namespace ingestd::pipeline {
 namespace {
@@ -174,12 +172,19 @@ Result<extract::sql::SqlConfig> ParseSqlSource(const Value& v, const std::string
 Result<SourceSpec> ParseSource(const Value& v, const std::string& path) {
   if (!v.IsObject()) return WrongType(path, "an object", v);
   auto kind_it = v.FindMember("kind");
-  if (kind_it == v.MemberEnd()) return At(path, "missing required key \"kind\" (one of \"files\", \"sql\")");
+  if (kind_it == v.MemberEnd()) {
+    return At(path, "missing required key \"kind\" (one of \"files\", \"sql\", \"push\")");
+  }
   std::string kind_path = Join(path, "kind");
   if (kind_it->value.IsString() && std::string_view(kind_it->value.GetString()) == "rest_api") {
     return At(kind_path, "rest_api resources are declared in the top-level \"rest_api\" object (dlt's config shape)");
   }
-  INGESTD_ASSIGN_OR_RETURN(std::string kind, AsEnum(kind_it->value, kind_path, {"files", "sql"}));
+  INGESTD_ASSIGN_OR_RETURN(std::string kind, AsEnum(kind_it->value, kind_path, {"files", "sql", "push"}));
+  if (kind == "push") {
+    // The records arrive through the daemon (PushRecords); nothing to configure.
+    INGESTD_TRY(Object::Open(v, path, {"kind"}));
+    return SourceSpec(PushConfig{});
+  }
   if (kind == "sql") {
     INGESTD_ASSIGN_OR_RETURN(extract::sql::SqlConfig sql, ParseSqlSource(v, path));
     return SourceSpec(std::move(sql));
@@ -217,31 +222,42 @@ Result<ResourceSpec> ParseResource(const Value& v, const std::string& path) {
   return r;
 }
 
+// ---------------------------------------------------------------------------
+// Schedule
+
+Result<ScheduleSpec> ParseSchedule(const Value& v, const std::string& path) {
+  INGESTD_ASSIGN_OR_RETURN(Object o, Object::Open(v, path, {"cron", "interval_seconds", "timeout_seconds"}));
+  ScheduleSpec schedule;
+  const Value* cron = o.Find("cron");
+  const Value* interval = o.Find("interval_seconds");
+  if (cron != nullptr && interval != nullptr) return At(path, "set one of \"cron\" and \"interval_seconds\", not both");
+  if (cron == nullptr && interval == nullptr) return At(path, "missing required key \"cron\" or \"interval_seconds\"");
+  if (cron != nullptr) {
+    std::string p = o.PathOf("cron");
+    INGESTD_ASSIGN_OR_RETURN(schedule.cron, AsNonEmptyString(*cron, p));
+    if (auto parsed = schedule::Schedule::ParseCron(schedule.cron); !parsed.ok()) {
+      return At(p, parsed.error().message());
+    }
+  } else {
+    std::string p = o.PathOf("interval_seconds");
+    INGESTD_ASSIGN_OR_RETURN(schedule.interval_seconds, AsNumber(*interval, p));
+    if (auto parsed = schedule::Schedule::Every(schedule.interval_seconds); !parsed.ok()) {
+      return At(p, parsed.error().message());
+    }
+  }
+  if (const Value* x = o.Find("timeout_seconds")) {
+    std::string p = o.PathOf("timeout_seconds");
+    INGESTD_ASSIGN_OR_RETURN(schedule.timeout_seconds, AsNumber(*x, p));
+    if (schedule.timeout_seconds <= 0) return At(p, "expected a positive number of seconds, got " + CompactJson(*x));
+  }
+  return schedule;
+}
+
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || s.size() > kMaxPipelineNameLength) return false;
   auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (!alpha(s[0])) return false;
   return std::all_of(s.begin(), s.end(), [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
-}
-
-// "line 3, column 7" of a byte offset, for JSON syntax errors.
-std::string LineColumn(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1);
-}
-
-std::filesystem::path Resolve(const std::filesystem::path& base, const std::string& p) {
-  std::filesystem::path path(p);
-  if (path.is_absolute()) return path;
-  return base / path;
 }
 
 // Where each resource came from, for duplicate-name errors.
@@ -267,11 +283,10 @@ Result<PipelineSpec> ParsePipelineSpec(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse<kParseFlags>(json.data(), json.size());
   if (doc.HasParseError()) {
-    return InvalidArgument("pipeline spec: invalid JSON at " + LineColumn(json, doc.GetErrorOffset()) + ": " +
-                           rapidjson::GetParseError_En(doc.GetParseError()));
+    return InvalidJson("pipeline spec", json, doc.GetParseError(), doc.GetErrorOffset());
   }
   INGESTD_ASSIGN_OR_RETURN(
-      Object root, Object::Open(doc, "", {"name", "destination", "dataset_name", "options", "resources", "rest_api"}));
+      Object root, Object::Open(doc, "", {"name", "destination", "dataset_name", "options", "resources", "rest_api", "schedule"}));
   PipelineSpec spec;
   INGESTD_ASSIGN_OR_RETURN(const Value* name, root.Require("name"));
   INGESTD_ASSIGN_OR_RETURN(spec.name, AsString(*name, "name"));
@@ -289,6 +304,10 @@ Result<PipelineSpec> ParsePipelineSpec(std::string_view json) {
   }
   if (const Value* x = root.Find("options")) {
     INGESTD_ASSIGN_OR_RETURN(spec.options, ParseOptions(*x, "options"));
+  }
+
+  if (const Value* x = root.Find("schedule")) {
+    INGESTD_ASSIGN_OR_RETURN(spec.schedule, ParseSchedule(*x, "schedule"));
   }
 
   const Value* rest_api = root.Find("rest_api");
@@ -316,42 +335,6 @@ Result<PipelineSpec> ParsePipelineSpec(std::string_view json) {
       INGESTD_TRY(CheckUniqueName(names, rest[i].name, declared.IsString() ? path : Join(path, "name"), path));
       spec.resources.push_back(std::move(rest[i]));
     }
-  }
-  return spec;
-}
-
-Result<PipelineSpec> LoadPipelineSpecFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": cannot open the pipeline spec");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return DataLoss(path + ": read error");
-  auto spec = ParsePipelineSpec(text.str());
-  if (!spec.ok()) return std::move(spec).error().WithContext(path);
-  std::filesystem::path base = std::filesystem::path(path).parent_path();
-  if (base.empty()) return spec;  // the spec is in the working directory
-  if (spec->destination.sqlite_path) {
-    spec->destination.sqlite_path = Resolve(base, *spec->destination.sqlite_path).string();
-  }
-  // The rest_api resources share one client; its ca_file is resolved once.
-  std::shared_ptr<const extract::rest::ClientConfig> original_client;
-  std::shared_ptr<const extract::rest::ClientConfig> resolved_client;
-  for (ResourceSpec& r : spec->resources) {
-    if (auto* files = std::get_if<extract::FilesConfig>(&r.source)) {
-      for (std::string& p : files->paths) {
-        if (!extract::IsHttpUrl(p)) p = Resolve(base, p).string();
-      }
-      if (!files->http.ca_file.empty()) files->http.ca_file = Resolve(base, files->http.ca_file).string();
-    }
-    auto* rest = std::get_if<extract::rest::RestResourceConfig>(&r.source);
-    if (rest == nullptr || rest->client == nullptr || rest->client->http.ca_file.empty()) continue;
-    if (rest->client != original_client) {
-      original_client = rest->client;
-      auto copy = std::make_shared<extract::rest::ClientConfig>(*rest->client);
-      copy->http.ca_file = Resolve(base, copy->http.ca_file).string();
-      resolved_client = std::move(copy);
-    }
-    rest->client = resolved_client;
   }
   return spec;
 }

@@ -61,6 +61,20 @@ std::string CompactJson(const Value& v) {
   return std::string(text.GetString(), text.GetSize());
 }
 
+Error InvalidJson(std::string_view what, std::string_view text, rapidjson::ParseErrorCode code, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return InvalidArgument(std::string(what) + ": invalid JSON at line " + std::to_string(line) + ", column " +
+                         std::to_string(offset - line_start + 1) + ": " + rapidjson::GetParseError_En(code));
+}
+
 Result<Object> Object::Open(const Value& v, std::string path, std::vector<std::string_view> allowed,
                             const std::vector<KnownKey>& rejected) {
   if (!v.IsObject()) return WrongType(path, "an object", v);

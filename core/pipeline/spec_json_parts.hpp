@@ -44,6 +44,9 @@ std::string Quoted(std::string_view s);
 std::string List(const std::vector<std::string_view>& names, bool quote);
 /// The compact JSON text of a value.
 std::string CompactJson(const Value& v);
+/// `<what>: invalid JSON at line L, column C: <reason>` for a RapidJSON
+/// parse error at byte `offset` of `text` (kInvalidArgument).
+Error InvalidJson(std::string_view what, std::string_view text, rapidjson::ParseErrorCode code, std::size_t offset);
 
 /// A key dlt knows that ingestd rejects with a reason instead of "unknown
 /// key", e.g. {"processing_steps", "not supported by ingestd (...)"}.

@@ -32,7 +32,9 @@ class Schedule {
   /// `anchor + k * interval`; the anchor is 0 (the Unix epoch), so daemons
   /// agree and restarts do not shift it. Cron expressions that can never
   /// fire (`0 0 31 2 *`) are rejected by ParseCron, so this always returns a
-  /// time within about five years.
+  /// time: within about five years, or up to 40 for rare day combinations
+  /// such as 29 February that must also be a Sunday (`0 0 29 2 */7`). For
+  /// cron `unix_seconds` must be finite and within ±1e15 (checked).
   double NextAfter(double unix_seconds) const;
 
   /// "cron */5 * * * *" or "every 300 s".

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "core/common/base64.hpp"
@@ -328,10 +329,46 @@ Status PipelineState::SetResourceValue(std::string_view source, std::string_view
   return OkStatus();
 }
 
+std::vector<ResourceStateEntry> PipelineState::ListResources() const {
+  std::vector<ResourceStateEntry> out;
+  auto sources = doc_.FindMember("sources");
+  if (sources == doc_.MemberEnd() || !sources->value.IsObject()) return out;
+  for (auto s = sources->value.MemberBegin(); s != sources->value.MemberEnd(); ++s) {
+    if (!s->value.IsObject()) continue;
+    auto resources = s->value.FindMember("resources");
+    if (resources == s->value.MemberEnd() || !resources->value.IsObject()) continue;
+    for (auto r = resources->value.MemberBegin(); r != resources->value.MemberEnd(); ++r) {
+      if (!r->value.IsObject()) continue;
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+      WriteSorted(r->value, {}, w);
+      out.push_back({std::string(s->name.GetString(), s->name.GetStringLength()),
+                     std::string(r->name.GetString(), r->name.GetStringLength()),
+                     std::string(buffer.GetString(), buffer.GetSize())});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ResourceStateEntry& a, const ResourceStateEntry& b) {
+    return std::tie(a.source, a.resource) < std::tie(b.source, b.resource);
+  });
+  return out;
+}
+
 void PipelineState::ResetResource(std::string_view source, std::string_view resource) {
-  rapidjson::Value& resources = ObjectAt(ObjectAt(ObjectAt(doc_, "sources"), source), "resources");
+  // Looked up without ObjectAt, which would create the missing parents and
+  // so change the content hash of a state that had nothing to reset.
+  auto find = [](rapidjson::Value& parent, std::string_view key) -> rapidjson::Value* {
+    if (!parent.IsObject()) return nullptr;
+    auto it = parent.FindMember(rapidjson::StringRef(key.data(), key.size()));
+    return it == parent.MemberEnd() ? nullptr : &it->value;
+  };
+  rapidjson::Value* v = &doc_;
+  for (std::string_view part : {std::string_view("sources"), source, std::string_view("resources")}) {
+    v = find(*v, part);
+    if (v == nullptr) return;
+  }
+  if (!v->IsObject()) return;
   auto ref = rapidjson::StringRef(resource.data(), resource.size());
-  if (resources.HasMember(ref)) resources.RemoveMember(ref);
+  if (v->HasMember(ref)) v->RemoveMember(ref);
 }
 
 void PipelineState::ResetSources() { ObjectAt(doc_, "sources").SetObject(); }

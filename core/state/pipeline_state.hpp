@@ -4,11 +4,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/json/rapidjson.hpp"
 
 namespace ingestd::state {
+
+/// The state one resource keeps: `sources.<source>.resources.<resource>`.
+struct ResourceStateEntry {
+  std::string source;
+  std::string resource;
+  /// The resource's state object as compact JSON with sorted keys
+  /// (e.g. `{"incremental.id":{"last_value":5,...}}`).
+  std::string json;
+
+  bool operator==(const ResourceStateEntry&) const = default;
+};
 
 /// dlt's pipeline state (state engine 4): pipeline and dataset names, the
 /// schema names, the destination, per-source and per-resource state
@@ -58,7 +70,13 @@ class PipelineState {
   /// not valid JSON).
   Status SetResourceValue(std::string_view source, std::string_view resource,
                           std::string_view key, std::string_view json);
-  /// Removes one resource's state, or every source's state.
+  /// Every resource that has state, ordered by source, then resource name.
+  /// Members of `sources.<source>.resources` that are not objects are
+  /// skipped (dlt never writes them).
+  std::vector<ResourceStateEntry> ListResources() const;
+
+  /// Removes one resource's state (nothing changes when it has none), or
+  /// every source's state.
   void ResetResource(std::string_view source, std::string_view resource);
   void ResetSources();
 

@@ -16,6 +16,9 @@ enum class Role : std::uint8_t {
   kAdmin,    // + ApplyPipeline, DeletePipeline, AlterContract, ResetState
 };
 std::string_view RoleName(Role role);  // "read", "operate", "admin"
+/// The inverse of RoleName (exact, lower case). kInvalidArgument naming the
+/// accepted names otherwise.
+Result<Role> ParseRole(std::string_view name);
 
 /// Who made a call.
 struct Principal {

@@ -11,6 +11,7 @@ namespace ingestd::commands {
 int RunHelp(int argc, char** argv);
 int RunNormalize(int argc, char** argv);
 int RunRun(int argc, char** argv);
+int RunServe(int argc, char** argv);
 int RunVersion(int argc, char** argv);
 
 namespace {
@@ -23,6 +24,7 @@ constexpr std::array kCommands{
     Command{"help", "list the commands", &RunHelp},
     Command{"normalize", "normalize JSON files into typed tables and print them (loads nothing)", &RunNormalize},
     Command{"run", "run a pipeline once from its spec file and print the load summary", &RunRun},
+    Command{"serve", "run the daemon: gRPC control plane, scheduler and /metrics (see serve --help)", &RunServe},
     Command{"version", "print the version of ingestd", &RunVersion},
 };
 

@@ -145,8 +145,11 @@ int RunRun(int argc, char** argv) {
   }
   options.random_seed = (static_cast<std::uint64_t>(random()) << 32) ^ random();
   options.on_event = [](const pipeline::RunEvent& event) {
+    // Stages and progress come too often for a terminal; the summary
+    // reports their outcome.
     if (event.kind == pipeline::RunEvent::Kind::kStageStarted ||
-        event.kind == pipeline::RunEvent::Kind::kStageFinished) {
+        event.kind == pipeline::RunEvent::Kind::kStageFinished ||
+        event.kind == pipeline::RunEvent::Kind::kProgress) {
       return;
     }
     std::cerr << "ingestd run: " << pipeline::FormatRunEvent(event) << "\n";

@@ -354,6 +354,9 @@ Status LoadRun::BindCell(SqliteStatement& stmt, int parameter, const normalize::
   return Internal("unknown data type");
 }
 
+// Rows inserted between checks of the stop token: a few milliseconds of work.
+constexpr std::uint64_t kStopCheckRows = 4096;
+
 Result<std::uint64_t> LoadRun::CopyFiles(const TableLoad& load, TablePlan& plan, bool staging) {
   // One prepared INSERT per table, reused for every row inside the one
   // transaction: SQLite's bulk path.
@@ -388,7 +391,8 @@ Result<std::uint64_t> LoadRun::CopyFiles(const TableLoad& load, TablePlan& plan,
       }
       auto status = insert.Run();
       if (!status.ok()) return std::move(status).error().WithContext("file " + file);
-      ++rows;
+      // A cancel must not wait for a whole (possibly huge) load file.
+      if (++rows % kStopCheckRows == 0) INGESTD_TRY(CheckStop("while inserting into table " + plan.name()));
     }
   }
   return rows;

@@ -67,5 +67,25 @@ TEST(CounterTest, GoldenOutputWithLabelsSortedByValues) {
             "ingestd_rows_loaded_total{pipeline=\"orders\",destination=\"sqlite\"} 3\n");
 }
 
+TEST(CounterTest, CallbackIsReadAtScrapeTime) {
+  Registry registry;
+  auto family = registry.AddCounter("ingestd_test_cpu_seconds_total", "CPU seconds.", {});
+  ASSERT_TRUE(family.ok());
+  Counter& counter = (*family)->WithLabels({});
+  counter.Increment(7);
+  double kept_elsewhere = 1.25;
+  counter.SetCallback([&kept_elsewhere] { return kept_elsewhere; });
+  EXPECT_EQ(RenderText(registry),
+            "# HELP ingestd_test_cpu_seconds_total CPU seconds.\n"
+            "# TYPE ingestd_test_cpu_seconds_total counter\n"
+            "ingestd_test_cpu_seconds_total 1.25\n");
+  kept_elsewhere = 3;
+  EXPECT_EQ(counter.value(), 3);
+  counter.Increment();  // hidden by the callback, still added
+  EXPECT_EQ(counter.value(), 3);
+  counter.SetCallback({});  // back to the stored value
+  EXPECT_EQ(counter.value(), 8);
+}
+
 }  // namespace
 }  // namespace ingestd::metrics

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace ingestd::pipeline {
@@ -159,6 +160,46 @@ TEST(PipelineSpec, SqlitePathAndUpsertViaColumnHint) {
   EXPECT_EQ(spec->resources[0].incremental->last_value_func, extract::LastValueFunc::kMin);
 }
 
+TEST(PipelineSpec, NoScheduleByDefault) {
+  auto spec = ParsePipelineSpec(kMinimal);
+  ASSERT_TRUE(spec.ok()) << spec.error().ToString();
+  EXPECT_FALSE(spec->schedule.has_value());
+}
+
+TEST(PipelineSpec, CronSchedule) {
+  auto spec = ParsePipelineSpec(R"({"name": "shop", "schedule": {"cron": "*/5 9-17 * * mon-fri"},
+    "resources": [{"name": "o", "source": {"kind": "files", "paths": ["a.json"]}}]})");
+  ASSERT_TRUE(spec.ok()) << spec.error().ToString();
+  ASSERT_TRUE(spec->schedule.has_value());
+  EXPECT_EQ(spec->schedule->cron, "*/5 9-17 * * mon-fri");
+  EXPECT_EQ(spec->schedule->interval_seconds, 0);
+  EXPECT_EQ(spec->schedule->timeout_seconds, 0);
+}
+
+TEST(PipelineSpec, IntervalScheduleWithTimeout) {
+  auto spec = ParsePipelineSpec(R"({"name": "shop", "schedule": {"interval_seconds": 300, "timeout_seconds": 90.5},
+    "resources": [{"name": "o", "source": {"kind": "files", "paths": ["a.json"]}}]})");
+  ASSERT_TRUE(spec.ok()) << spec.error().ToString();
+  ASSERT_TRUE(spec->schedule.has_value());
+  EXPECT_TRUE(spec->schedule->cron.empty());
+  EXPECT_EQ(spec->schedule->interval_seconds, 300);
+  EXPECT_EQ(spec->schedule->timeout_seconds, 90.5);
+}
+
+TEST(PipelineSpec, PushSource) {
+  auto spec = ParsePipelineSpec(R"({"name": "shop", "resources": [
+    {"name": "events", "primary_key": "id", "write_disposition": "merge",
+     "incremental": {"cursor_path": "ts"}, "source": {"kind": "push"}}]})");
+  ASSERT_TRUE(spec.ok()) << spec.error().ToString();
+  const ResourceSpec& r = spec->resources[0];
+  EXPECT_EQ(SourceKindName(r.source), "push");
+  EXPECT_TRUE(std::holds_alternative<PushConfig>(r.source));
+  EXPECT_EQ(r.write_disposition, schema::WriteDisposition::kMerge);
+  // The extract stage filters any non-REST resource's items, pushed ones too.
+  ASSERT_TRUE(r.incremental.has_value());
+  EXPECT_EQ(r.incremental->cursor_path, "ts");
+}
+
 struct ErrorCase {
   std::string json;
   std::string message;
@@ -182,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"{\"name\": }", "pipeline spec: invalid JSON at line 1, column 10: Invalid value."},
         ErrorCase{"[]", "pipeline spec: expected an object, got an array"},
         ErrorCase{R"({"name": "p", "nme": 1, "resources": []})",
-                  "nme: unknown key (allowed: name, destination, dataset_name, options, resources, rest_api)"},
+                  "nme: unknown key (allowed: name, destination, dataset_name, options, resources, rest_api, schedule)"},
         ErrorCase{R"({"name": "p", "name": "q", "resources": []})", "pipeline spec: duplicate key \"name\""},
         ErrorCase{R"({"resources": []})", "pipeline spec: missing required key \"name\""},
         ErrorCase{R"({"name": 5, "resources": []})", "name: expected a string, got a number"},
@@ -212,6 +253,29 @@ INSTANTIATE_TEST_SUITE_P(
                   "file:/path/to/secret)"},
         ErrorCase{R"({"name": "p", "destination": {"path": ""}, "resources": []})",
                   "destination.path: must not be empty"},
+        // Schedule.
+        ErrorCase{R"({"name": "p", "schedule": "@daily", "resources": []})",
+                  "schedule: expected an object, got a string"},
+        ErrorCase{R"({"name": "p", "schedule": {}, "resources": []})",
+                  "schedule: missing required key \"cron\" or \"interval_seconds\""},
+        ErrorCase{R"({"name": "p", "schedule": {"cron": "@daily", "interval_seconds": 60}, "resources": []})",
+                  "schedule: set one of \"cron\" and \"interval_seconds\", not both"},
+        ErrorCase{R"({"name": "p", "schedule": {"cron": "*/0 * * * *"}, "resources": []})",
+                  "schedule.cron: cron \"*/0 * * * *\": minute: step must be at least 1"},
+        ErrorCase{R"({"name": "p", "schedule": {"cron": "0 0 31 2 *"}, "resources": []})",
+                  "schedule.cron: cron \"0 0 31 2 *\": day-of-month: 31 never occurs in February, so the schedule "
+                  "would never fire"},
+        ErrorCase{R"({"name": "p", "schedule": {"cron": ""}, "resources": []})", "schedule.cron: must not be empty"},
+        ErrorCase{R"({"name": "p", "schedule": {"cron": 5}, "resources": []})",
+                  "schedule.cron: expected a string, got a number"},
+        ErrorCase{R"({"name": "p", "schedule": {"interval_seconds": 0.5}, "resources": []})",
+                  "schedule.interval_seconds: interval: expected at least 1 second, got 0.5"},
+        ErrorCase{R"({"name": "p", "schedule": {"interval_seconds": "5m"}, "resources": []})",
+                  "schedule.interval_seconds: expected a number, got a string"},
+        ErrorCase{R"({"name": "p", "schedule": {"interval_seconds": 60, "timeout_seconds": 0}, "resources": []})",
+                  "schedule.timeout_seconds: expected a positive number of seconds, got 0"},
+        ErrorCase{R"({"name": "p", "schedule": {"interval_seconds": 60, "timeout": 5}, "resources": []})",
+                  "schedule.timeout: unknown key (allowed: cron, interval_seconds, timeout_seconds)"},
         // Options.
         ErrorCase{R"({"name": "p", "options": {"buffer_max_items": 0}, "resources": []})",
                   "options.buffer_max_items: expected a positive integer, got 0"},
@@ -316,7 +380,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "last_value_func, primary_key, on_cursor_value_missing, range_start, range_end)"},
         // Source.
         ErrorCase{WithResource(R"({"name": "r", "source": {"paths": ["a"]}})"),
-                  "resources[0].source: missing required key \"kind\" (one of \"files\", \"sql\")"},
+                  "resources[0].source: missing required key \"kind\" (one of \"files\", \"sql\", \"push\")"},
+        ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "push", "paths": ["a"]}})"),
+                  "resources[0].source.paths: unknown key (allowed: kind)"},
+        ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "pull"}})"),
+                  "resources[0].source.kind: expected one of \"files\", \"sql\", \"push\", got \"pull\""},
         ErrorCase{WithResource(R"({"name": "r", "source": {"kind": "rest_api"}})"),
                   "resources[0].source.kind: rest_api resources are declared in the top-level \"rest_api\" object (dlt's "
                   "config shape)"},

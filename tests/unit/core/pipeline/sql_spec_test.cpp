@@ -103,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
                           R"("incremental": {"cursor_path": "items[0]"}, )"),
                   "resources[0].incremental.cursor_path: the sql source needs a plain column name, got \"items[0]\""},
         ErrorCase{WithSql(R"({"kind": "mysql", "dsn": "x", "table": "t"})"),
-                  "resources[0].source.kind: expected one of \"files\", \"sql\", got \"mysql\""}));
+                  "resources[0].source.kind: expected one of \"files\", \"sql\", \"push\", got \"mysql\""}));
 
 }  // namespace
 }  // namespace ingestd::pipeline

@@ -49,6 +49,42 @@ TEST(PipelineStateTest, ResetClearsResourceState) {
   EXPECT_FALSE(s.GetResourceValue("src", "b", "k"));
 }
 
+TEST(PipelineStateTest, ListResourcesOrderedBySourceThenResource) {
+  PipelineState s = PipelineState::New("p", "d", "p", "sqlite");
+  EXPECT_TRUE(s.ListResources().empty());
+  ASSERT_TRUE(s.SetResourceValue("src", "b", "incremental.id", R"({"last_value": 2})").ok());
+  ASSERT_TRUE(s.SetResourceValue("src", "a", "z", "1").ok());
+  ASSERT_TRUE(s.SetResourceValue("src", "a", "k", R"({"y": 1, "x": [true]})").ok());
+  ASSERT_TRUE(s.SetResourceValue("other", "c", "k", "null").ok());
+  EXPECT_THAT(s.ListResources(),
+              ::testing::ElementsAre(ResourceStateEntry{"other", "c", R"({"k":null})"},
+                                     ResourceStateEntry{"src", "a", R"({"k":{"x":[true],"y":1},"z":1})"},
+                                     ResourceStateEntry{"src", "b", R"({"incremental.id":{"last_value":2}})"}));
+  s.ResetResource("src", "a");
+  ASSERT_EQ(s.ListResources().size(), 2u);
+  EXPECT_EQ(s.ListResources()[1].resource, "b");
+
+  // Non-object members (not written by ingestd or dlt) are skipped, not errors.
+  auto odd = PipelineState::FromJson(
+      R"({"sources": {"s1": {"resources": {"r": 5, "q": {}}}, "s2": [], "s3": {"resources": "x"}}})");
+  ASSERT_TRUE(odd.ok());
+  EXPECT_THAT(odd->ListResources(), ::testing::ElementsAre(ResourceStateEntry{"s1", "q", "{}"}));
+}
+
+TEST(PipelineStateTest, ResetOfAResourceWithoutStateChangesNothing) {
+  PipelineState s = PipelineState::New("p", "d", "p", "sqlite");
+  ASSERT_TRUE(s.SetResourceValue("src", "a", "k", "1").ok());
+  s.BumpVersion();
+  const std::string json = s.ToJson();
+  s.ResetResource("src", "missing");
+  s.ResetResource("no_such_source", "a");
+  EXPECT_EQ(s.ToJson(), json) << "no empty objects created on the way";
+  EXPECT_FALSE(s.BumpVersion());
+  s.ResetResource("src", "a");
+  EXPECT_TRUE(s.BumpVersion());
+  EXPECT_EQ(s.version(), 2);
+}
+
 TEST(PipelineStateTest, BadInputIsAClearError) {
   EXPECT_THAT(PipelineState::FromJson("{").error().message(), HasSubstr("not valid JSON"));
   EXPECT_THAT(PipelineState::FromJson("[]").error().message(), HasSubstr("JSON object"));
