@@ -123,10 +123,17 @@ void PrintUsage(std::ostream& out) {
 void PrintCommandUsage(const Command& command, std::ostream& out) {
   out << "usage: ingestctl " << command.name;
   if (!command.synopsis.empty()) out << ' ' << command.synopsis;
-  std::string sentence(command.summary);
-  if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
-  out << "\n\n" << sentence << ".\n";
-  if (!command.description.empty()) out << '\n' << command.description;
+  out << "\n\n";
+  if (!command.description.empty()) {
+    out << command.description;
+  } else {
+    // The summary as a sentence: "Show the usage of every command, or of one."
+    std::string sentence(command.summary);
+    if (!sentence.empty() && sentence[0] >= 'a' && sentence[0] <= 'z') {
+      sentence[0] = static_cast<char>(sentence[0] - 'a' + 'A');
+    }
+    out << sentence << ".\n";
+  }
   if (!command.flags.empty()) {
     out << "\nflags:\n";
     PrintFlags(command.flags, out);

@@ -61,28 +61,28 @@ struct Option {
 const std::vector<Option>& Options() {
   static const std::vector<Option> options = {
       {"config", "PATH", Kind::kPath, std::monostate{},
-       "JSON config file; its keys are the FILE KEYs here. Not itself a file key.", "(none)"},
+       "JSON file whose keys are the FILE KEYs here (not itself a file key).", "(none)"},
       {"data_dir", "PATH", Kind::kPath, &DaemonConfig::data_dir,
        "Root of pipelines' files, load packages and the SQLite catalog."},
       {"grpc_listen", "HOST:PORT", Kind::kAddress, &DaemonConfig::grpc_listen,
-       "gRPC listen address ([::1]:PORT for IPv6; port 0 picks a free port, printed at start)."},
+       "gRPC listen address; [::1]:PORT for IPv6, port 0 picks a free port."},
       {"http_listen", "HOST:PORT", Kind::kAddress, &DaemonConfig::http_listen,
        "HTTP listen address for /metrics, /healthz and /readyz."},
       {"catalog", "KIND", Kind::kChoice, &DaemonConfig::catalog,
-       "Where pipelines and runs are stored: sqlite (<data_dir>/catalog.sqlite) or postgres.", {}, 0, 0,
+       "Stores pipelines and runs: sqlite (<data_dir>/catalog.sqlite) or postgres.", {}, 0, 0,
        {"sqlite", "postgres"}},
       {"catalog_dsn", "DSN", Kind::kSecret, &DaemonConfig::catalog_dsn,
-       "For catalog postgres: a libpq connection string, or env:NAME / file:PATH holding one.", "(none)"},
+       "For postgres: libpq connection string, or env:NAME / file:PATH holding one.", "(none)"},
       {"catalog_schema", "NAME", Kind::kIdentifier, &DaemonConfig::catalog_schema,
-       "For catalog postgres: the schema holding the catalog's tables."},
+       "For postgres: the schema holding the catalog's tables."},
       {"tokens_file", "PATH", Kind::kOptionalPath, &DaemonConfig::tokens_file,
-       "Bearer tokens file (JSON). Unset: authentication off, allowed only on loopback addresses.", "(none)"},
+       "Bearer tokens file (JSON). Unset: auth off, allowed only on loopback.", "(none)"},
       {"tls_cert_file", "PATH", Kind::kOptionalPath, &DaemonConfig::tls_cert_file,
        "TLS certificate chain (PEM) for gRPC; needs --tls-key-file.", "(none: plaintext)"},
       {"tls_key_file", "PATH", Kind::kOptionalPath, &DaemonConfig::tls_key_file,
        "TLS private key (PEM) for gRPC; needs --tls-cert-file.", "(none)"},
       {"tls_client_ca_file", "PATH", Kind::kOptionalPath, &DaemonConfig::tls_client_ca_file,
-       "CA bundle (PEM); when set, gRPC clients must present a certificate it signed. Needs TLS.", "(none)"},
+       "CA bundle (PEM); set, gRPC clients need a certificate it signed. Needs TLS.", "(none)"},
       {"io_threads", "N", Kind::kCount, &DaemonConfig::io_threads, "Threads of the I/O loop (timers, /metrics).", {},
        1, 64},
       {"blocking_threads", "N", Kind::kCount, &DaemonConfig::blocking_threads,
@@ -92,7 +92,7 @@ const std::vector<Option>& Options() {
       {"max_queued_runs", "N", Kind::kCount, &DaemonConfig::max_queued_runs,
        "Runs waiting beyond this many are refused (RESOURCE_EXHAUSTED).", {}, 0, 100000},
       {"max_message_bytes", "BYTES", Kind::kCount, &DaemonConfig::max_message_bytes,
-       "Largest gRPC message accepted or sent.", {}, 1024, 1u << 30},
+       "Largest gRPC message accepted.", {}, 1024, 1u << 30},
       {"shutdown_grace_seconds", "SECONDS", Kind::kSeconds, &DaemonConfig::shutdown_grace_seconds,
        "On SIGTERM, how long running runs get to reach a safe point.", {}, 0, 3600},
       {"instance_id", "ID", Kind::kText, &DaemonConfig::instance_id,
@@ -121,7 +121,7 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string FormatNumber(double value) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", value);
+  std::snprintf(buf, sizeof buf, "%.15g", value);
   return buf;
 }
 
@@ -293,7 +293,7 @@ Status SetFromText(DaemonConfig& config, const Option& o, std::string_view text,
     if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
       return InvalidArgument(where + ": expected " + RangeText(o) + ", got " + Quoted(text));
     }
-    return SetCount(config, o, value, text, where);
+    return SetCount(config, o, value, Quoted(text), where);
   }
   if (o.kind == Kind::kSeconds) {
     double value = 0;
@@ -301,7 +301,7 @@ Status SetFromText(DaemonConfig& config, const Option& o, std::string_view text,
     if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
       return InvalidArgument(where + ": expected " + RangeText(o) + ", got " + Quoted(text));
     }
-    return SetSeconds(config, o, value, text, where);
+    return SetSeconds(config, o, value, Quoted(text), where);
   }
   return SetString(config, o, text, where);
 }

@@ -133,21 +133,20 @@ void Fetch(const std::shared_ptr<State>& s, bool after_notify) {
       return OkStatus();
     }
     if (after_notify) {
-      // NotifyWhenNewer fired and nothing is new: the run finished (and its
-      // RunFinished event was already written, or is missing), or the run
-      // manager shuts down.
+      // NotifyWhenNewer fired and nothing is new: the run is no longer
+      // active here. Finished: its RunFinished event was written already
+      // (or is missing: the run was failed at start-up recovery), so the
+      // stream ends. Otherwise another daemon on a shared catalog runs it,
+      // and NotifyWhenNewer polls gently.
       INGESTD_ASSIGN_OR_RETURN(catalog::RunRecord run, s->ctx->catalog->GetRun(s->run_id));
       if (catalog::IsTerminal(run.status)) {
         finish = grpc::Status::OK;
-      } else {
-        finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "the daemon is shutting down; watch the run again (after_sequence " +
-                                  std::to_string(after) + ") on a running daemon");
+        return OkStatus();
       }
-      return OkStatus();
     }
-    // The callback comes exactly once (at the latest when the run manager
-    // shuts down); it keeps the state alive until then.
+    // The callback comes once (a new event, the run released, or a poll
+    // tick for a run not active here) and keeps the state alive until
+    // then; a stream finished meanwhile (cancelled) ignores it.
     s->ctx->runs->NotifyWhenNewer(s->run_id, after, [s]() { PostFetch(s, true); });
     return OkStatus();
   });

@@ -45,6 +45,8 @@ class DaemonProcess {
   void Kill();
 
   bool running() const { return pid_ > 0; }
+  /// The daemon's process id (-1 when not running).
+  pid_t pid() const { return pid_; }
   const std::string& grpc_address() const { return grpc_address_; }
   const std::string& http_address() const { return http_address_; }
   /// What the daemon wrote to stderr so far (its logfmt log).
