@@ -116,7 +116,7 @@ TEST(ProgressLineTest, StageNamesOutsideThePipelineOrderShowNoBarProgress) {
 TEST(EventLineTest, OneLinePerKindWithUtcTime) {
   EXPECT_EQ(FormatEventLine(Started(1, 0)), "2024-05-01T12:00:00Z started on worker-1");
   EXPECT_EQ(FormatEventLine(StageStarted(2, 1, "extract")), "2024-05-01T12:00:01Z extract started");
-  EXPECT_EQ(FormatEventLine(StageFinished(3, 2, "extract", 1.25, "12000 items")),
+  EXPECT_EQ(FormatEventLine(StageFinished(3, 2, "extract", 1.21, "12000 items")),
             "2024-05-01T12:00:02Z extract finished in 1.2s: 12000 items");
   EXPECT_EQ(FormatEventLine(Progress(4, 3, "load", 500, 250)), "2024-05-01T12:00:03Z load: 500 rows, 250 rows/s");
 
