@@ -423,7 +423,8 @@ TEST_F(SqliteDestinationTest, CancellationBetweenFilesRollsBack) {
   stopper.join();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), ErrorCode::kCancelled);
-  EXPECT_THAT(result.error().message(), HasSubstr("before file"));
+  // Stopped between files or, since the stop is also checked every 4096 rows, inside one.
+  EXPECT_THAT(result.error().message(), HasSubstr("cancelled"));
   EXPECT_THAT(Tables(), ElementsAre("_dlt_loads", "_dlt_version", "before"));
   EXPECT_THAT(Query("SELECT id FROM before"), ElementsAre("-1"));
   EXPECT_THAT(Query("SELECT COUNT(*) FROM _dlt_loads"), ElementsAre("1"));
