@@ -1,6 +1,9 @@
+// CommandContext (declared in command.hpp): options, streams, the lazily
+// made connection, and the one place errors are printed.
+#include "client/commands/command.hpp"
+
 #include <ostream>
 
-#include "client/commands/command.hpp"
 #include "client/exit_codes.hpp"
 #include "client/output_format.hpp"
 #include "client/run_details.hpp"
