@@ -133,6 +133,9 @@ Status Daemon::Start() {
   context_.io = &io_;
   context_.blocking = blocking_.get();
   context_.now = SystemNow;
+  // A record can never be larger than the message carrying it: one limit,
+  // so a too-large record gets the gRPC size error, not a second rule.
+  context_.max_record_bytes = config_.max_message_bytes;
   service_ = std::make_unique<rpc::ControlService>(context_);
 
   grpc::EnableDefaultHealthCheckService(true);
