@@ -158,6 +158,9 @@ class Catalog {
   virtual Result<CreateRunResult> CreateRun(const RunRecord& run) = 0;
   /// kNotFound when it does not exist.
   virtual Result<RunRecord> GetRun(std::string_view run_id) = 0;
+  /// The run of `pipeline` that used idempotency `key`, if any.
+  virtual Result<std::optional<RunRecord>> FindRunByIdempotencyKey(std::string_view pipeline,
+                                                                   std::string_view key) = 0;
   virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
   /// Queued → running for `owner`, if it is still queued: true when this
   /// call took it (compare-and-set; the lease of a shared catalog).

@@ -371,6 +371,12 @@ Result<RunRecord> SqlCatalog::GetRun(std::string_view run_id) {
                                 });
 }
 
+Result<std::optional<RunRecord>> SqlCatalog::FindRunByIdempotencyKey(std::string_view pipeline, std::string_view key) {
+  return Transaction<std::optional<RunRecord>>(
+      Access::kRead, "looking up idempotency key " + Quoted(key),
+      [&](SqlSession& s) { return FindRunByKey(s, pipeline, key); });
+}
+
 Result<std::vector<RunRecord>> SqlCatalog::ListRuns(const RunFilter& filter) {
   return Transaction<std::vector<RunRecord>>(
       Access::kRead, "listing runs", [&](SqlSession& s) -> Result<std::vector<RunRecord>> {

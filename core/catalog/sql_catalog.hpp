@@ -92,6 +92,7 @@ class SqlCatalog : public Catalog {
 
   Result<CreateRunResult> CreateRun(const RunRecord& run) final;
   Result<RunRecord> GetRun(std::string_view run_id) final;
+  Result<std::optional<RunRecord>> FindRunByIdempotencyKey(std::string_view pipeline, std::string_view key) final;
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) final;
   Result<bool> ClaimRun(std::string_view run_id, std::string_view owner, double now) final;
   Result<bool> FinishRun(std::string_view run_id, RunStatus status, std::string_view error_code,

@@ -504,6 +504,12 @@ struct RunManager::Impl {
       log::Error("run status not stored", {{"run", run_id}, {"error", finished.error().ToString()}});
     }
     Result<catalog::RunRecord> record = catalog.GetRun(run_id);
+    // The slot is free before anyone can see RunFinished: a client that
+    // starts the next run the moment it reads the event is not refused.
+    {
+      std::lock_guard lock(mu);
+      FreeSlotLocked(run);
+    }
     if (record.ok()) {
       v1::RunEvent e;
       *e.mutable_finished()->mutable_run() = RunToProto(*record, true);
@@ -511,6 +517,18 @@ struct RunManager::Impl {
     }
     if (!run->record.push_file.empty()) std::remove(run->record.push_file.c_str());
     Release(run, &record);
+  }
+
+  // Takes the run out of the queue and the running set and lets the next
+  // queued run start. Idempotent.
+  void FreeSlotLocked(const std::shared_ptr<ActiveRun>& run) {
+    std::erase(queue, run->record.run_id);
+    if (run->running) {
+      run->running = false;
+      --running;
+      running_by_pipeline.erase(run->record.pipeline);
+    }
+    DispatchLocked();
   }
 
   // Removes the run from memory and wakes its waiters.
@@ -521,18 +539,12 @@ struct RunManager::Impl {
       std::lock_guard lock(mu);
       active.erase(run->record.run_id);
       push_resources.erase(run->record.run_id);
-      std::erase(queue, run->record.run_id);
-      if (run->running) {
-        run->running = false;
-        --running;
-        running_by_pipeline.erase(run->record.pipeline);
-      }
+      FreeSlotLocked(run);
       for (auto& w : run->newer_waiters) newer.push_back(std::move(w.second));
       run->newer_waiters.clear();
       finished = std::move(run->finish_waiters);
       run->finish_waiters.clear();
       if (run->deadline_timer) run->deadline_timer->cancel();
-      DispatchLocked();
     }
     idle_cv.notify_all();
     for (auto& w : newer) asio::post(blocking, std::move(w));
@@ -554,14 +566,13 @@ Result<catalog::Catalog::CreateRunResult> RunManager::Impl::Start(const StartRun
   {
     std::lock_guard lock(mu);
     if (shutting_down) return Error(ErrorCode::kUnavailable, "the daemon is shutting down; retry on another instance");
-    // The same key while its run is still active: re-attach.
-    if (!request.idempotency_key.empty()) {
-      for (const auto& [id, run] : active) {
-        if (run->record.pipeline == request.pipeline && run->record.idempotency_key == request.idempotency_key) {
-          return catalog::Catalog::CreateRunResult{run->record, false};
-        }
-      }
-    }
+  }
+  // A key used before names its run, active or finished: an orchestrator's
+  // retry re-attaches even while another run of the pipeline is active.
+  if (!request.idempotency_key.empty()) {
+    INGESTD_ASSIGN_OR_RETURN(std::optional<catalog::RunRecord> earlier,
+                             catalog.FindRunByIdempotencyKey(request.pipeline, request.idempotency_key));
+    if (earlier) return catalog::Catalog::CreateRunResult{std::move(*earlier), false};
   }
   INGESTD_ASSIGN_OR_RETURN(catalog::PipelineRecord pipeline_record, catalog.GetPipeline(request.pipeline));
   INGESTD_ASSIGN_OR_RETURN(pipeline::PipelineSpec spec, pipeline::ParsePipelineSpec(pipeline_record.spec_json));

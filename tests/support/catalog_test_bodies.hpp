@@ -289,6 +289,12 @@ TEST_P(CatalogConformanceTest, AnIdempotencyKeyReturnsTheFirstRunOfThePipeline) 
   EXPECT_EQ(again->run.created_at, 1);
   EXPECT_EQ(ErrorCodeOf(catalog_->GetRun("r2")), ErrorCode::kNotFound);
   EXPECT_THAT(ListRunIds("p"), ElementsAre("r1"));
+  Result<std::optional<catalog::RunRecord>> found = catalog_->FindRunByIdempotencyKey("p", "key");
+  ASSERT_TRUE(found.ok()) << ErrorText(found);
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->run_id, "r1");
+  EXPECT_FALSE(catalog_->FindRunByIdempotencyKey("q", "key")->has_value());
+  EXPECT_FALSE(catalog_->FindRunByIdempotencyKey("p", "other")->has_value());
 
   // The same key on another pipeline is another run; no key never matches.
   EXPECT_EQ(Create(NewRun("r3", "q", 3, "key")).run_id, "r3");
