@@ -25,6 +25,10 @@ packages=(
   postgresql   # server binaries: integration-test fixtures start their own cluster
   python3      # bench/gen_issues.py (stdlib only)
   prometheus   # promtool: a unit test lints our /metrics text with `promtool check metrics`
+  # client/python: the Python client and Airflow provider (stubs come from
+  # protoc + grpc_python_plugin of protobuf-compiler-grpc, above)
+  python3-grpcio python3-protobuf
+  docker-compose   # `docker-compose config` validates docker-compose.yml (Docker itself is not needed)
   # optional libFuzzer targets (tests/fuzz, -DINGESTD_BUILD_FUZZ=ON)
   clang-14 libclang-rt-14-dev
 )
