@@ -389,6 +389,22 @@ double Schedule::NextAfter(double unix_seconds) const {
   }
 }
 
+double Schedule::LongestGapAfter(double unix_seconds) const {
+  if (!is_cron()) return interval_seconds_;
+  constexpr double kYear = 366 * 86400.0;
+  constexpr int kMaxFirings = 10000;
+  double previous = NextAfter(unix_seconds);
+  double longest = 0;
+  for (int firings = 0; firings < kMaxFirings; ++firings) {
+    const double next = NextAfter(previous);
+    longest = std::max(longest, next - previous);
+    // Past a year every weekly, monthly and yearly pattern has shown its gaps.
+    if (next - unix_seconds > kYear) break;
+    previous = next;
+  }
+  return longest;
+}
+
 std::string Schedule::Describe() const {
   if (is_cron()) return "cron " + expression_;
   return "every " + FormatSeconds(interval_seconds_) + " s";

@@ -37,6 +37,14 @@ class Schedule {
   /// cron `unix_seconds` must be finite and within ±1e15 (checked).
   double NextAfter(double unix_seconds) const;
 
+  /// The longest time between two consecutive firings after
+  /// `unix_seconds`: the interval itself, or for cron the largest gap among
+  /// the firings of the following year (at most 10,000 of them; a yearly
+  /// expression looks two years ahead so it has one gap). What an alert
+  /// on "no successful run for longer than the schedule allows" compares
+  /// against.
+  double LongestGapAfter(double unix_seconds) const;
+
   /// "cron */5 * * * *" or "every 300 s".
   std::string Describe() const;
 

@@ -117,7 +117,8 @@ Status Daemon::Start() {
   run_options.max_queued_runs = config_.max_queued_runs;
   runs_ = std::make_unique<runs::RunManager>(*catalog_, io_, *blocking_, &metrics_, run_options);
   INGESTD_TRY(runs_->Recover());
-  scheduler_ = std::make_unique<scheduler::Scheduler>(*catalog_, *runs_, io_, *blocking_, SystemNow);
+  scheduler_ = std::make_unique<scheduler::Scheduler>(*catalog_, *runs_, io_, *blocking_, SystemNow,
+                                                      metrics_.schedule_interval);
   INGESTD_TRY(scheduler_->Start());
 
   INGESTD_ASSIGN_OR_RETURN(http_, server_metrics::MetricsHttpServer::Start(io_, config_.http_listen, registry_,

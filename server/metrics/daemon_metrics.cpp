@@ -55,6 +55,11 @@ Result<DaemonMetrics> DaemonMetrics::Register(metrics::Registry& registry, std::
       m.last_success,
       registry.AddGauge("ingestd_last_success_timestamp_seconds",
                         "Unix time at which the newest successful run of the pipeline finished.", {"pipeline"}));
+  INGESTD_ASSIGN_OR_RETURN(
+      m.schedule_interval,
+      registry.AddGauge("ingestd_pipeline_schedule_interval_seconds",
+                        "Longest wait between two scheduled runs of the pipeline; NaN without an active schedule.",
+                        {"pipeline"}));
 
   // ---- data ----
   INGESTD_ASSIGN_OR_RETURN(

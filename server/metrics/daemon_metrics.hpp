@@ -28,6 +28,10 @@ struct DaemonMetrics {
   /// ingestd_last_success_timestamp_seconds{pipeline}: Unix time the newest
   /// successful run finished.
   metrics::Family<metrics::Gauge>* last_success = nullptr;
+  /// ingestd_pipeline_schedule_interval_seconds{pipeline}: the longest wait
+  /// between two scheduled runs (schedule::Schedule::LongestGapAfter); NaN
+  /// once the pipeline has no active schedule (removed, paused, deleted).
+  metrics::Family<metrics::Gauge>* schedule_interval = nullptr;
 
   // ---- data ----
   /// ingestd_extracted_items_total{pipeline}, ingestd_extracted_bytes_total{pipeline}.

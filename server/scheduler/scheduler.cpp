@@ -1,6 +1,7 @@
 #include "server/scheduler/scheduler.hpp"
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -23,14 +24,22 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     std::unique_ptr<asio::steady_timer> timer;
   };
 
-  Impl(catalog::Catalog& c, runs::RunManager& r, asio::io_context& i, asio::thread_pool& b, std::function<double()> n)
-      : catalog(c), runs(r), io(i), blocking(b), now(std::move(n)) {}
+  Impl(catalog::Catalog& c, runs::RunManager& r, asio::io_context& i, asio::thread_pool& b, std::function<double()> n,
+       metrics::Family<metrics::Gauge>* g)
+      : catalog(c), runs(r), io(i), blocking(b), now(std::move(n)), interval_gauge(g) {}
 
   catalog::Catalog& catalog;
   runs::RunManager& runs;
   asio::io_context& io;
   asio::thread_pool& blocking;
   std::function<double()> now;
+  metrics::Family<metrics::Gauge>* interval_gauge;
+
+  // Series are never removed from a family, so a pipeline without a
+  // schedule reads NaN (no alert compares true against it).
+  void SetInterval(std::string_view name, double seconds) {
+    if (interval_gauge != nullptr) interval_gauge->WithLabels({std::string(name)}).Set(seconds);
+  }
 
   mutable std::mutex mu;
   bool stopped = false;
@@ -86,6 +95,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     std::lock_guard lock(mu);
     auto it = entries.find(name);
     if (it == entries.end()) return;
+    SetInterval(name, std::numeric_limits<double>::quiet_NaN());
     if (it->second.timer) it->second.timer->cancel();
     entries.erase(it);
   }
@@ -117,14 +127,16 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     }
     Entry entry{std::move(parsed).value(), 0, next_generation++, nullptr};
     entry.next_at = entry.schedule.NextAfter(now());
+    SetInterval(name, entry.schedule.LongestGapAfter(now()));
     auto [pos, inserted] = entries.emplace(std::string(name), std::move(entry));
     ArmLocked(pos->first, pos->second);
   }
 };
 
 Scheduler::Scheduler(catalog::Catalog& catalog, runs::RunManager& runs, asio::io_context& io,
-                     asio::thread_pool& blocking, std::function<double()> now)
-    : impl_(std::make_shared<Impl>(catalog, runs, io, blocking, std::move(now))) {}
+                     asio::thread_pool& blocking, std::function<double()> now,
+                     metrics::Family<metrics::Gauge>* interval_gauge)
+    : impl_(std::make_shared<Impl>(catalog, runs, io, blocking, std::move(now), interval_gauge)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 

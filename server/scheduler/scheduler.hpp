@@ -10,6 +10,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "core/catalog/catalog.hpp"
+#include "core/metrics/registry.hpp"
 #include "server/runs/run_manager.hpp"
 
 namespace ingestd::scheduler {
@@ -22,8 +23,11 @@ namespace ingestd::scheduler {
 /// the io_context; starting runs happens on the blocking pool.
 class Scheduler {
  public:
+  /// `interval_gauge` (optional, outlives the scheduler) receives each
+  /// scheduled pipeline's longest gap between runs, NaN when it has none.
   Scheduler(catalog::Catalog& catalog, runs::RunManager& runs, boost::asio::io_context& io,
-            boost::asio::thread_pool& blocking, std::function<double()> now);
+            boost::asio::thread_pool& blocking, std::function<double()> now,
+            metrics::Family<metrics::Gauge>* interval_gauge = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

@@ -93,7 +93,7 @@ SelfSignedCert SelfSignedCert::Generate() {
   // CA:TRUE lets the same certificate be its own trust anchor in a ca_file.
   AddExtension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
   AddExtension(cert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment,keyCertSign");
-  AddExtension(cert.get(), NID_ext_key_usage, "serverAuth");
+  AddExtension(cert.get(), NID_ext_key_usage, "serverAuth,clientAuth");  // also a client certificate (gRPC mTLS tests)
   AddExtension(cert.get(), NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
   AddExtension(cert.get(), NID_subject_key_identifier, "hash");
   AddExtension(cert.get(), NID_authority_key_identifier, "keyid:always");

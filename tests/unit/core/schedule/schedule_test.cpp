@@ -288,6 +288,19 @@ TEST(Schedule, Interval) {
   EXPECT_EQ(fractional->NextAfter(4), 4.5);
 }
 
+TEST(Schedule, LongestGapIsWhatAStalenessAlertAllows) {
+  EXPECT_EQ(Schedule::Every(300)->LongestGapAfter(1000), 300);
+  const double monday = Utc(2025, 3, 10, 12, 0);
+  EXPECT_EQ(Schedule::ParseCron("*/5 * * * *")->LongestGapAfter(monday), 300);
+  // Weekdays at 09:00: Friday to Monday is the longest wait.
+  EXPECT_EQ(Schedule::ParseCron("0 9 * * 1-5")->LongestGapAfter(monday), 3 * 86400);
+  // Twice an hour, unevenly: the 50 minutes from :10 to the next hour's :00.
+  EXPECT_EQ(Schedule::ParseCron("0,10 * * * *")->LongestGapAfter(monday), 50 * 60);
+  // Monthly: the longest month (31 days) wins over February.
+  EXPECT_EQ(Schedule::ParseCron("@monthly")->LongestGapAfter(monday), 31 * 86400);
+  EXPECT_EQ(Schedule::ParseCron("@yearly")->LongestGapAfter(monday), 365 * 86400);
+}
+
 TEST(Schedule, IntervalMustBeAtLeastOneSecond) {
   for (double bad :
        {0.0, 0.5, -5.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
