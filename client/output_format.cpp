@@ -179,12 +179,17 @@ std::string Truncate(std::string_view text, std::size_t max_width) {
 }
 
 std::string JoinList(const google::protobuf::RepeatedPtrField<std::string>& items,
-                     std::string_view when_empty) {
+                     std::string_view when_empty, std::size_t max_items) {
   if (items.empty()) return std::string(when_empty);
   std::string joined;
+  std::size_t shown = 0;
   for (const std::string& item : items) {
+    if (shown == max_items) {
+      return joined + " and " + std::to_string(static_cast<std::size_t>(items.size()) - shown) + " more";
+    }
     if (!joined.empty()) joined += ", ";
     joined += item;
+    ++shown;
   }
   return joined;
 }

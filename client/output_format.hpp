@@ -84,9 +84,10 @@ std::string_view YesNo(bool value);
 std::string OneLine(std::string_view text);
 /// At most `max_width` characters; longer text ends with "...".
 std::string Truncate(std::string_view text, std::size_t max_width);
-/// "a, b, c", or `when_empty` for no items.
+/// "a, b, c", or `when_empty` for no items. Past `max_items` items the
+/// rest is counted: "a, b, c and 57 more" (a first run's column list).
 std::string JoinList(const google::protobuf::RepeatedPtrField<std::string>& items,
-                     std::string_view when_empty = "-");
+                     std::string_view when_empty = "-", std::size_t max_items = SIZE_MAX);
 
 /// Lower-case names, as `--status` accepts them: "queued", "running",
 /// "succeeded", "failed", "cancelled" ("unspecified" for 0).

@@ -159,8 +159,10 @@ std::string FormatEventLine(const v1::RunEvent& event) {
     case v1::RunEvent::kSchemaChanged: {
       const v1::SchemaChanged& changed = event.schema_changed();
       text = "schema version " + std::to_string(changed.version());
-      if (!changed.new_tables().empty()) text += ", new tables: " + JoinList(changed.new_tables());
-      if (!changed.new_columns().empty()) text += ", new columns: " + JoinList(changed.new_columns());
+      // A first run adds every column: a line, not a screenful (describe
+      // run and -o json list them all).
+      if (!changed.new_tables().empty()) text += ", new tables: " + JoinList(changed.new_tables(), "", 8);
+      if (!changed.new_columns().empty()) text += ", new columns: " + JoinList(changed.new_columns(), "", 8);
       break;
     }
     case v1::RunEvent::kContractViolation: {

@@ -98,11 +98,12 @@ grpc::ServerUnaryReactor* ControlService::ResetState(grpc::CallbackServerContext
   return call.Post([this, request, response]() -> Status {
     INGESTD_ASSIGN_OR_RETURN(LoadedPipeline loaded, LoadPipeline(request->pipeline()));
     if (!request->resource().empty()) INGESTD_TRY(RequireResource(loaded.spec, request->resource()));
-    INGESTD_TRY(ctx_.runs->CheckNoActiveRun(loaded.record.name));
-    INGESTD_ASSIGN_OR_RETURN(state::PipelineState state,
-                             pipeline::ResetPipelineState(loaded.spec, ctx_.data_dir, request->resource()));
-    *response = StateToProto(loaded.record.name, &state);
-    return OkStatus();
+    return ctx_.runs->WithNoActiveRun(loaded.record.name, [&]() -> Status {
+      INGESTD_ASSIGN_OR_RETURN(state::PipelineState state,
+                               pipeline::ResetPipelineState(loaded.spec, ctx_.data_dir, request->resource()));
+      *response = StateToProto(loaded.record.name, &state);
+      return OkStatus();
+    });
   });
 }
 

@@ -136,8 +136,8 @@ grpc::ServerUnaryReactor* ControlService::DeletePipeline(grpc::CallbackServerCon
   }
   if (Status valid = RequireField("name", request->name()); !valid.ok()) return call.Finish(valid);
   return call.Post([this, request]() -> Status {
-    INGESTD_TRY(ctx_.runs->CheckNoActiveRun(request->name()));
-    INGESTD_TRY(ctx_.catalog->DeletePipeline(request->name()));
+    INGESTD_TRY(ctx_.runs->WithNoActiveRun(request->name(),
+                                           [&] { return ctx_.catalog->DeletePipeline(request->name()); }));
     ctx_.scheduler->Refresh(request->name());
     return OkStatus();
   });

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <system_error>
 #include <utility>
@@ -51,6 +52,9 @@ struct PushRecordsReactor::State {
   std::string resource;
   std::string idempotency_key;
   std::string run_id;
+  /// Set when the key already names a run (a retried stream): the records
+  /// are read and dropped instead of staged, and that run is the answer.
+  std::string earlier_run_id;
   /// The staged file while it is written (closed by Cleanup otherwise;
   /// never while a step runs).
   FilePtr file;
@@ -168,9 +172,16 @@ Status AcceptFirstMessage(State& s) {
   INGESTD_ASSIGN_OR_RETURN(s.resource, ResolvePushResource(*spec, m.resource()));
   s.pipeline = record.name;
   s.idempotency_key = m.idempotency_key();
-  INGESTD_TRY(OpenStagedFile(s));
   s.named = true;
-  return OkStatus();
+  if (!s.idempotency_key.empty()) {
+    INGESTD_ASSIGN_OR_RETURN(std::optional<catalog::RunRecord> earlier,
+                             s.ctx->catalog->FindRunByIdempotencyKey(s.pipeline, s.idempotency_key));
+    if (earlier) {
+      s.earlier_run_id = earlier->run_id;
+      return OkStatus();
+    }
+  }
+  return OpenStagedFile(s);
 }
 
 // One message: its records appended to the staged file.
@@ -178,6 +189,10 @@ Status ConsumeMessage(State& s) {
   const std::size_t index = s.messages++;
   if (!s.named) INGESTD_TRY(AcceptFirstMessage(s));
   const auto& records = s.message.records();
+  if (!s.earlier_run_id.empty()) {
+    s.message.Clear();
+    return OkStatus();
+  }
   for (int i = 0; i < records.size(); ++i) {
     INGESTD_ASSIGN_OR_RETURN(std::string line, PushedRecordLine(records.Get(i), static_cast<std::size_t>(i), index,
                                                                  s.ctx->max_record_bytes));
@@ -194,6 +209,10 @@ Status ConsumeMessage(State& s) {
 // The client closed its side: start the push run.
 Status StartPushRun(State& s) {
   if (!s.named) return InvalidArgument("pipeline: required (the stream ended before a message named the pipeline)");
+  if (!s.earlier_run_id.empty()) {
+    s.run_id = s.earlier_run_id;
+    return OkStatus();
+  }
   std::string path;
   {
     std::lock_guard lock(s.mutex);

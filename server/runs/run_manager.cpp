@@ -737,16 +737,20 @@ Result<catalog::RunRecord> RunManager::Cancel(std::string_view run_id) {
   return impl_->catalog.GetRun(run_id);
 }
 
-Status RunManager::CheckNoActiveRun(std::string_view pipeline) const {
-  std::lock_guard lock(impl_->mu);
-  for (const auto& [id, run] : impl_->active) {
-    if (run->record.pipeline == pipeline) {
-      return FailedPrecondition("pipeline " + std::string(pipeline) + " has an active run " + id +
-                                " (" + std::string(run->running ? "running" : "queued") +
-                                "); wait for it or cancel it first");
+Status RunManager::WithNoActiveRun(std::string_view pipeline, const std::function<Status()>& action) {
+  // start_mu serializes Start(): holding it, no run of the pipeline appears.
+  std::lock_guard start_lock(impl_->start_mu);
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const auto& [id, run] : impl_->active) {
+      if (run->record.pipeline == pipeline) {
+        return FailedPrecondition("pipeline " + std::string(pipeline) + " has an active run " + id + " (" +
+                                  std::string(run->running ? "running" : "queued") +
+                                  "); wait for it or cancel it first");
+      }
     }
   }
-  return OkStatus();
+  return action();
 }
 
 Result<std::vector<catalog::StoredEvent>> RunManager::ReadEvents(std::string_view run_id, std::int64_t after_sequence,

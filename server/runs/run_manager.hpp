@@ -78,9 +78,12 @@ class RunManager {
   /// its next safe point. A finished run is returned unchanged. Blocking.
   Result<catalog::RunRecord> Cancel(std::string_view run_id);
 
-  /// kFailedPrecondition naming the run when the pipeline has a queued or
-  /// running run (DeletePipeline, ResetState). Not blocking.
-  Status CheckNoActiveRun(std::string_view pipeline) const;
+  /// Runs `action` while no run of `pipeline` is queued or running, and
+  /// none can start until it returns (Start waits): DeletePipeline and
+  /// ResetState must not race a scheduled run starting between their check
+  /// and their change. kFailedPrecondition naming the active run otherwise.
+  /// Blocking (as long as `action`).
+  Status WithNoActiveRun(std::string_view pipeline, const std::function<Status()>& action);
 
   /// Events of the run with sequence > after_sequence, at most `limit`, in
   /// order (recent events of active runs come from memory). Blocking.

@@ -462,6 +462,29 @@ TEST_F(DaemonTest, PushedRecordsAreLoadedAsOnePackage) {
   EXPECT_THAT(s.error_message(), HasSubstr("records[1]"));
   EXPECT_EQ(SqliteScalar(Sqlite("pushed"), "SELECT count(*) FROM events"), 2000);
   EXPECT_EQ(SqliteScalar(Sqlite("pushed"), "SELECT count(*) FROM _dlt_loads"), 1);
+
+  // A push with an idempotency key, then the same stream retried (a client
+  // that lost the answer): the retry names the first run and loads nothing.
+  auto push_with_key = [&](v1::PushRecordsResponse& answer) {
+    auto keyed_context = AuthContext(kOperator);
+    auto keyed = stub_->PushRecords(keyed_context.get(), &answer);
+    v1::PushRecordsRequest keyed_message;
+    keyed_message.set_pipeline("pushed");
+    keyed_message.set_idempotency_key("batch-2026-11-22");
+    for (int i = 0; i < 10; ++i) keyed_message.add_records("{\"id\": " + std::to_string(5000 + i) + "}");
+    keyed->Write(keyed_message);
+    keyed->WritesDone();
+    return keyed->Finish();
+  };
+  v1::PushRecordsResponse first;
+  ASSERT_TRUE(Ok(push_with_key(first)));
+  v1::PushRecordsResponse retried;
+  ASSERT_TRUE(Ok(push_with_key(retried)));
+  EXPECT_EQ(retried.run().run_id(), first.run().run_id());
+  EXPECT_EQ(retried.run().status(), v1::RUN_STATUS_SUCCEEDED);
+  EXPECT_EQ(SqliteScalar(Sqlite("pushed"), "SELECT count(*) FROM events"), 2010);
+  EXPECT_EQ(SqliteScalar(Sqlite("pushed"), "SELECT count(*) FROM _dlt_loads"), 2);
+  EXPECT_TRUE(fs::is_empty(Path("data/push"))) << "no staged file is left behind";
 }
 
 // ---------------------------------------------------------------------------

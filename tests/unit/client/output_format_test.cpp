@@ -121,6 +121,15 @@ TEST(OutputFormatTest, CompactJsonKeepsStrings) {
   EXPECT_EQ(CompactJson("{\n  \"a b\": [1, 2],\n  \"c\": \"x \\\" y\"\n}"), R"({"a b":[1,2],"c":"x \" y"})");
 }
 
+TEST(OutputFormatTest, JoinListCountsWhatItLeavesOut) {
+  google::protobuf::RepeatedPtrField<std::string> items;
+  EXPECT_EQ(JoinList(items), "-");
+  for (const char* name : {"a", "b", "c", "d"}) *items.Add() = name;
+  EXPECT_EQ(JoinList(items), "a, b, c, d");
+  EXPECT_EQ(JoinList(items, "-", 4), "a, b, c, d");
+  EXPECT_EQ(JoinList(items, "-", 2), "a, b and 2 more");
+}
+
 TEST(OutputFormatTest, JsonQuoteEscapes) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")");
 }
