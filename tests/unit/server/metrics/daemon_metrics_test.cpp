@@ -37,6 +37,7 @@ void PopulateEverySeries(const DaemonMetrics& m) {
   m.queued_runs->WithLabels({}).Set(2);
   m.pending_packages->WithLabels({"orders"}).Set(0);
   m.last_success->WithLabels({"orders"}).Set(1763790000.25);
+  m.schedule_interval->WithLabels({"orders"}).Set(300);
   m.extracted_items->WithLabels({"orders"}).Increment(1000);
   m.extracted_bytes->WithLabels({"orders"}).Increment(123456);
   m.normalized_rows->WithLabels({"orders", "orders__items"}).Increment(2500);
@@ -59,7 +60,7 @@ TEST(DaemonMetricsTest, RegistersEveryDocumentedFamily) {
   ASSERT_TRUE(registered.ok()) << registered.error().ToString();
   const DaemonMetrics& m = *registered;
   EXPECT_TRUE(m.runs && m.run_duration && m.stage_duration && m.active_runs && m.queued_runs &&
-              m.pending_packages && m.last_success && m.extracted_items && m.extracted_bytes &&
+              m.pending_packages && m.last_success && m.schedule_interval && m.extracted_items && m.extracted_bytes &&
               m.normalized_rows && m.loaded_rows && m.schema_changes && m.contract_violations &&
               m.grpc_requests && m.grpc_duration && m.http.requests && m.http.request_duration &&
               m.http.retries && m.http.retry_wait_seconds && m.http.rate_limit_wait_seconds &&
@@ -78,6 +79,7 @@ TEST(DaemonMetricsTest, RegistersEveryDocumentedFamily) {
       {"ingestd_queued_runs", {MetricType::kGauge, {}}},
       {"ingestd_pending_packages", {MetricType::kGauge, {"pipeline"}}},
       {"ingestd_last_success_timestamp_seconds", {MetricType::kGauge, {"pipeline"}}},
+      {"ingestd_pipeline_schedule_interval_seconds", {MetricType::kGauge, {"pipeline"}}},
       {"ingestd_extracted_items_total", {MetricType::kCounter, {"pipeline"}}},
       {"ingestd_extracted_bytes_total", {MetricType::kCounter, {"pipeline"}}},
       {"ingestd_normalized_rows_total", {MetricType::kCounter, {"pipeline", "table"}}},
