@@ -1,5 +1,6 @@
 #include "core/package/load_file_set_writer.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@ struct LoadFileSetWriter::Impl {
 
   std::string dir;
   LoadFileOptions options;
+  std::string name_infix;  // "." or ".<tag>.": between table and sequence number
   std::vector<TableState> tables;  // first-seen order, as the manifest lists them
   bool finished = false;
 
@@ -44,13 +46,22 @@ LoadFileSetWriter::LoadFileSetWriter(LoadFileSetWriter&&) noexcept = default;
 LoadFileSetWriter& LoadFileSetWriter::operator=(LoadFileSetWriter&&) noexcept = default;
 LoadFileSetWriter::~LoadFileSetWriter() = default;
 
-Result<LoadFileSetWriter> LoadFileSetWriter::Create(std::string normalized_dir, const LoadFileOptions& options) {
+Result<LoadFileSetWriter> LoadFileSetWriter::Create(std::string normalized_dir, const LoadFileOptions& options,
+                                                    std::string file_tag) {
   if (options.file_max_rows == 0 || options.file_max_bytes == 0) {
     return InvalidArgument("load file limits must be positive");
+  }
+  // A dot or slash in the tag would make names ambiguous or escape the dir.
+  const bool tag_ok = std::all_of(file_tag.begin(), file_tag.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!tag_ok || file_tag.size() > 64) {
+    return InvalidArgument("load file tag '" + file_tag + "' must be at most 64 letters, digits or '_'");
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = std::move(normalized_dir);
   impl->options = options;
+  impl->name_infix = file_tag.empty() ? "." : "." + file_tag + ".";
   return LoadFileSetWriter(std::move(impl));
 }
 
@@ -65,7 +76,7 @@ Status LoadFileSetWriter::Append(const normalize::TableRows& rows, const schema:
     INGESTD_TRY(s.Close(t));
   }
   if (!t.current) {
-    std::string name = rows.table + "." + std::to_string(t.files.files.size()) + ".lf";
+    std::string name = rows.table + s.name_infix + std::to_string(t.files.files.size()) + ".lf";
     INGESTD_ASSIGN_OR_RETURN(LoadFileWriter writer, LoadFileWriter::Create(s.dir + "/" + name));
     t.current.emplace(std::move(writer));
     t.files.files.push_back("normalized/" + name);

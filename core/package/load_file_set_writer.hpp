@@ -28,11 +28,16 @@ struct LoadFileOptions {
 /// The load files of one normalize pass over a package: one LoadFileWriter
 /// open per table at a time, named `<table>.<seq>.lf` (seq = 0, 1, ... per
 /// table) in the package's normalized/ directory, rotated by LoadFileOptions.
+/// With a file tag the names are `<table>.<tag>.<seq>.lf`, so several writers
+/// (one per normalize job) can share the directory.
 /// Not thread-safe. Obtain one from LoadPackage::StartNormalize.
 class LoadFileSetWriter {
  public:
   /// `normalized_dir` must exist (LoadPackage::StartNormalize empties it).
-  static Result<LoadFileSetWriter> Create(std::string normalized_dir, const LoadFileOptions& options);
+  /// `file_tag` (optional) is letters, digits and '_' only, else
+  /// kInvalidArgument: it becomes part of every file name.
+  static Result<LoadFileSetWriter> Create(std::string normalized_dir, const LoadFileOptions& options,
+                                          std::string file_tag = {});
 
   LoadFileSetWriter(LoadFileSetWriter&&) noexcept;
   LoadFileSetWriter& operator=(LoadFileSetWriter&&) noexcept;

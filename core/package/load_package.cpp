@@ -92,11 +92,16 @@ Status LoadPackage::CommitExtracted(ExtractedCommit commit) {
 }
 
 Result<LoadFileSetWriter> LoadPackage::StartNormalize(const LoadFileOptions& options) {
+  INGESTD_ASSIGN_OR_RETURN(std::string dir, PrepareNormalizedDir());
+  return LoadFileSetWriter::Create(std::move(dir), options);
+}
+
+Result<std::string> LoadPackage::PrepareNormalizedDir() {
   INGESTD_TRY(ExpectStage(PackageStage::kExtracted, "normalize"));
   // Load files of an interrupted attempt are not in any manifest: start over.
   INGESTD_TRY(RemoveTree(normalized_dir()));
   INGESTD_TRY(MakeDirectories(normalized_dir()));
-  return LoadFileSetWriter::Create(normalized_dir(), options);
+  return normalized_dir();
 }
 
 Status LoadPackage::CommitNormalized(NormalizedCommit commit) {

@@ -95,6 +95,10 @@ class LoadPackage {
   /// earlier attempt left in normalized/ and returns a writer for the load
   /// files. kFailedPrecondition unless the stage is kExtracted.
   Result<LoadFileSetWriter> StartNormalize(const LoadFileOptions& options = {});
+  /// Stage kExtracted: empties normalized/ (load files of an interrupted
+  /// attempt are in no manifest) and returns its path, for writers of
+  /// their own (normalize jobs name their files apart).
+  Result<std::string> PrepareNormalizedDir();
 
   /// kExtracted -> kNormalized: fsyncs normalized/, writes schema.json
   /// (atomically) and then the manifest. Afterwards the item files in

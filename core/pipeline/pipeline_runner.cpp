@@ -12,10 +12,10 @@
 #include "core/destinations/postgres/postgres_destination.hpp"
 #include "core/destinations/sqlite/sqlite_destination.hpp"
 #include "core/naming/snake_case_convention.hpp"
-#include "core/normalize/json_normalizer.hpp"
 #include "core/package/file_io.hpp"
 #include "core/package/package_store.hpp"
 #include "core/pipeline/extract_stage.hpp"
+#include "core/pipeline/normalize_stage.hpp"
 #include "core/schema/resource_hints.hpp"
 #include "core/schema/schema_json.hpp"
 #include "core/state/pipeline_state.hpp"
@@ -24,7 +24,6 @@ namespace ingestd::pipeline {
 namespace {
 
 constexpr std::size_t kMaxLocalFileBytes = 256u << 20;
-constexpr std::size_t kNormalizeBlockBytes = 4u << 20;
 constexpr std::size_t kViolationsInSummary = 20;
 
 double Now(const RunOptions& options) { return options.clock ? options.clock() : 0.0; }
@@ -175,84 +174,48 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
 
 Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary) {
   const double start = Now(options_);
-  normalize::NormalizeOptions options;
-  options.load_id = package.load_id();
-  options.naming = naming_;
-  options.row_id_seed = options_.row_id_seed ^ std::hash<std::string>{}(package.load_id());
-  options.now_unix_seconds = package.created_at();
   // Resource hints are re-applied so a resumed package sees its tables.
   for (const ResourceSpec& resource : spec_.resources) {
     INGESTD_TRY(schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
   }
-  INGESTD_ASSIGN_OR_RETURN(normalize::JsonNormalizer normalizer,
-                           normalize::JsonNormalizer::Create(schema_, options));
-  package::LoadFileOptions file_options;
-  if (spec_.options.file_max_items) file_options.file_max_rows = *spec_.options.file_max_items;
-  if (spec_.options.file_max_bytes) file_options.file_max_bytes = *spec_.options.file_max_bytes;
-  INGESTD_ASSIGN_OR_RETURN(package::LoadFileSetWriter writer, package.StartNormalize(file_options));
-
-  normalize::NormalizedBatch batch;
-  bool normalize_checkpoint_done = false;
-  std::uint64_t rows = 0;
-  std::uint64_t bytes_consumed = 0;
+  NormalizeStageOptions stage;
+  stage.start = &schema_;
+  stage.max_identifier_length = naming_->max_length();
+  stage.row_id_seed = options_.row_id_seed ^ std::hash<std::string>{}(package.load_id());
+  if (spec_.options.file_max_items) stage.file_options.file_max_rows = *spec_.options.file_max_items;
+  if (spec_.options.file_max_bytes) stage.file_options.file_max_bytes = *spec_.options.file_max_bytes;
+  stage.pool = options_.normalize_pool;
+  stage.stop = options_.stop;
   bool progress_reported = false;
-  std::vector<char> block(kNormalizeBlockBytes);
-  std::string carry;
-  for (const package::ResourceFiles& resource : package.manifest().resources) {
-    for (const std::string& relative : resource.files) {
-      const std::string path = package.PathOf(relative);
-      // Blocks cut at line ends: bounded memory whatever the file size.
-      INGESTD_ASSIGN_OR_RETURN(package::FileDescriptor fd, package::OpenForRead(path));
-      carry.clear();
-      while (true) {
-        if (options_.stop.stop_requested()) return Error(ErrorCode::kCancelled, "run cancelled during normalize");
-        INGESTD_ASSIGN_OR_RETURN(std::size_t n, package::ReadUpTo(fd.get(), path, block.data(), block.size()));
-        carry.append(block.data(), n);
-        const bool at_end = n == 0;
-        std::size_t cut = at_end ? carry.size() : carry.rfind('\n');
-        if (cut == std::string::npos) continue;
-        if (!at_end) ++cut;
-        if (cut > 0) {
-          Status s = normalizer.NormalizeLines(std::string_view(carry).substr(0, cut), resource.table, batch);
-          summary.violation_total += batch.violation_total();
-          for (const auto& v : batch.violations()) {
-            if (summary.violations.size() >= kViolationsInSummary) break;
-            summary.violations.push_back(v);
-            EmitViolation(v);
-          }
-          if (!s.ok()) return std::move(s).error().WithContext("normalizing " + relative);
-          INGESTD_TRY(writer.AppendBatch(batch, normalizer.schema()));
-          rows += batch.row_count();
-          bytes_consumed += cut;
-          batch.Clear();
-          Progress("normalize", rows, bytes_consumed);
-          progress_reported = true;
-          if (!normalize_checkpoint_done) {
-            normalize_checkpoint_done = true;
-            Checkpoint("normalize");
-          }
-          carry.erase(0, cut);
-        }
-        if (at_end) break;
-      }
+  stage.on_job_merged = [&](const workers::NormalizeJobResult& job, std::uint64_t rows, std::uint64_t bytes) {
+    summary.violation_total += job.violation_total;
+    for (const auto& v : job.violations) {
+      if (summary.violations.size() >= kViolationsInSummary) break;
+      summary.violations.push_back(v);
+      EmitViolation(v);
     }
+    Progress("normalize", rows, bytes);
+    progress_reported = true;
+  };
+  stage.on_first_job = [this] { Checkpoint("normalize"); };
+  Result<NormalizeStageResult> normalized = RunNormalizeStage(package, stage);
+  if (!normalized.ok()) {
+    if (normalized.error().code() == ErrorCode::kCancelled) {
+      return Error(ErrorCode::kCancelled, "run cancelled during normalize");
+    }
+    return std::move(normalized).error();
   }
-  if (!progress_reported) Progress("normalize", rows, bytes_consumed);
-  INGESTD_ASSIGN_OR_RETURN(std::vector<package::TableFiles> tables, writer.Finish());
+  if (!progress_reported) Progress("normalize", 0, 0);
 
-  schema::SchemaUpdate update = normalizer.TakeUpdate();
-  schema::Schema next = normalizer.schema();
+  schema::Schema next = std::move(normalized->schema);
   if (package.manifest().pipeline_state && next.FindTable(schema::kPipelineStateTableName) == nullptr) {
     next.AddTable(schema::PipelineStateTableSchema());
   }
   const std::string before = schema_.version_hash();
   next.BumpVersion();
-  for (const schema::TableSchema& t : update.tables) {
-    if (schema_.FindTable(t.name()) == nullptr || !schema_.FindTable(t.name())->HasCompleteColumns()) {
-      summary.new_tables.push_back(t.name());
-    }
-    for (const schema::ColumnSchema& c : t.columns()) summary.new_columns.push_back(t.name() + "." + c.name);
-  }
+  summary.new_tables = std::move(normalized->new_tables);
+  summary.new_columns = std::move(normalized->new_columns);
+  std::vector<package::TableFiles> tables = std::move(normalized->tables);
   package::NormalizedCommit commit;
   commit.tables = std::move(tables);
   commit.schema_json = schema::SchemaToJson(next);

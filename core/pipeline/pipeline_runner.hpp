@@ -13,6 +13,7 @@
 #include "core/extract/http/http_metrics.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
 #include "core/pipeline/run_event.hpp"
+#include "core/workers/normalize_worker_pool.hpp"
 
 namespace ingestd::pipeline {
 
@@ -55,6 +56,10 @@ struct RunOptions {
     std::string path;
   };
   std::optional<PushInput> push;
+  /// Worker processes that normalize (shared by concurrent runs; outlives
+  /// the call). Null: normalization runs in this process. The loaded data
+  /// is the same either way.
+  workers::NormalizeWorkerPool* normalize_pool = nullptr;
 };
 
 /// Seconds spent per stage.

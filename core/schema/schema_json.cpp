@@ -63,7 +63,10 @@ rapidjson::Type RawType(std::string_view raw) {
 template <class W>
 class SchemaWriter {
  public:
-  explicit SchemaWriter(W& writer) : w_(writer) {}
+  // `root_defaults`: whether root tables get dlt's write_disposition and
+  // resource defaults (stored schemas) or are written as they are (partial
+  // tables of a SchemaUpdate, which state only what changed).
+  explicit SchemaWriter(W& writer, bool root_defaults = true) : w_(writer), root_defaults_(root_defaults) {}
   static constexpr bool kPretty = std::is_same_v<W, rapidjson::PrettyWriter<rapidjson::StringBuffer>>;
 
   void WriteSchema(const Schema& schema) {
@@ -94,6 +97,9 @@ class SchemaWriter {
     WriteExtra(schema.extra);
     w_.EndObject();
   }
+
+  // One table object on its own (PartialTableToJson).
+  void WriteSingleTable(const TableSchema& table) { WriteTable(table); }
 
  private:
   void Key(std::string_view key) { w_.Key(key.data(), key.size()); }
@@ -161,6 +167,7 @@ class SchemaWriter {
   }
 
   void WriteTable(const TableSchema& table) {
+    const bool defaults = root_defaults_ && IsRootTable(table);
     w_.StartObject();
     KeyString("name", table.name());
     Key("columns");
@@ -175,13 +182,13 @@ class SchemaWriter {
     // and dlt's equal for tables built without them.
     if (table.write_disposition) {
       KeyString("write_disposition", WriteDispositionName(*table.write_disposition));
-    } else if (IsRootTable(table)) {
+    } else if (defaults) {
       KeyString("write_disposition", WriteDispositionName(WriteDisposition::kAppend));
     }
     if (table.parent) KeyString("parent", *table.parent);
     if (table.resource) {
       KeyString("resource", *table.resource);
-    } else if (IsRootTable(table)) {
+    } else if (defaults) {
       KeyString("resource", table.name());
     }
     if (table.description) KeyString("description", *table.description);
@@ -278,6 +285,7 @@ class SchemaWriter {
   }
 
   W& w_;
+  bool root_defaults_;
 };
 
 // ---------------------------------------------------------------------------
@@ -658,7 +666,9 @@ Status ParseNormalizerHints(TableSchema& table, const Value& v, const std::strin
   return OkStatus();
 }
 
-Result<TableSchema> ParseTable(std::string_view name, const Value& v, const std::string& path) {
+// `root_defaults` as in SchemaWriter.
+Result<TableSchema> ParseTable(std::string_view name, const Value& v, const std::string& path,
+                               bool root_defaults = true) {
   INGESTD_TRY(ExpectObject(v, path));
   TableSchema table{std::string(name)};
   bool has_columns = false;
@@ -719,7 +729,7 @@ Result<TableSchema> ParseTable(std::string_view name, const Value& v, const std:
   }
   if (!has_columns) return At(Join(path, "columns"), "missing (every table has a columns object)");
   // dlt's apply_defaults: root tables always have these two hints.
-  if (IsRootTable(table)) {
+  if (root_defaults && IsRootTable(table)) {
     if (!table.write_disposition) table.write_disposition = WriteDisposition::kAppend;
     if (!table.resource) table.resource = std::string(name);
   }
@@ -953,6 +963,29 @@ Result<Schema> SchemaFromJson(std::string_view json) {
   }
   schema.SetVersion(version, std::move(version_hash), std::move(previous_hashes));
   return schema;
+}
+
+std::string PartialTableToJson(const TableSchema& table) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  SchemaWriter<decltype(writer)> table_writer(writer, /*root_defaults=*/false);
+  table_writer.WriteSingleTable(table);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<TableSchema> PartialTableFromJson(std::string_view json, std::string_view path) {
+  rapidjson::Document parsed;
+  parsed.Parse<kParseFlags>(json.data(), json.size());
+  const rapidjson::Document& doc = parsed;
+  if (doc.HasParseError()) {
+    return At(path, "malformed table JSON at byte offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                        rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  INGESTD_TRY(ExpectObject(doc, path));
+  auto name_it = doc.FindMember("name");
+  if (name_it == doc.MemberEnd()) return At(Join(path, "name"), "missing (a table needs a name)");
+  INGESTD_ASSIGN_OR_RETURN(std::string name, AsString(name_it->value, Join(path, "name")));
+  return ParseTable(name, doc, std::string(path), /*root_defaults=*/false);
 }
 
 std::string ComputeVersionHash(const Schema& schema) {

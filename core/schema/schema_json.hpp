@@ -29,6 +29,16 @@ std::string SchemaToJson(const Schema& schema, bool pretty = false);
 /// 'int' (...)"); malformed JSON reports the byte offset.
 Result<Schema> SchemaFromJson(std::string_view json);
 
+/// One partial table of a SchemaUpdate as compact JSON: the table object
+/// SchemaToJson writes, except that root tables do not get dlt's
+/// write_disposition and resource defaults (a partial table states only what
+/// changed), so PartialTableFromJson gives back an equal TableSchema.
+std::string PartialTableToJson(const TableSchema& table);
+
+/// Parses PartialTableToJson's output (the table's name is its `name` key).
+/// Errors are kInvalidArgument naming the JSON path below `path`.
+Result<TableSchema> PartialTableFromJson(std::string_view json, std::string_view path = "table");
+
 /// dlt's version hash: base64(sha3_256(compact sorted-key JSON of the stored
 /// schema without version, version_hash, imported_version_hash and
 /// previous_hashes, followed by each table name in sorted order and its

@@ -19,6 +19,9 @@ struct Command {
   /// `argv[1..argc)` are its arguments. Returns the process exit code
   /// (0 success, 1 failure, 2 usage error).
   int (*run)(int argc, char** argv);
+  /// Internal commands (started by ingestd itself, e.g. normalize workers)
+  /// run when named but are left out of the usage text.
+  bool hidden = false;
 };
 
 /// All commands in the order usage lists them. The table is static, so the
@@ -28,7 +31,8 @@ std::span<const Command> AllCommands();
 /// The command called `name`, or nullptr when there is none.
 const Command* FindCommand(std::string_view name);
 
-/// Writes the usage text, listing AllCommands() with their summaries.
+/// Writes the usage text, listing AllCommands() with their summaries
+/// (hidden ones left out).
 void PrintUsage(std::ostream& out);
 
 }  // namespace ingestd::commands

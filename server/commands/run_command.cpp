@@ -1,6 +1,7 @@
 // `ingestd run SPEC.json`: runs one pipeline once, in this process, and
 // prints the load summary. Exit code 0 only when the load committed.
 
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -17,12 +18,15 @@
 #include "core/metrics/text_exposition.hpp"
 #include "core/package/file_io.hpp"
 #include "core/pipeline/pipeline_runner.hpp"
+#include "server/config/daemon_config.hpp"
+#include "server/daemon/normalize_pool.hpp"
 
 namespace ingestd::commands {
 namespace {
 
 constexpr std::string_view kUsage =
-    R"(usage: ingestd run SPEC.json [--data-dir DIR] [--metrics-file PATH]
+    R"(usage: ingestd run SPEC.json [--data-dir DIR] [--metrics-file PATH] [--normalize-workers N]
+                   [--normalize-memory-limit-mb MIB]
 
 Runs the pipeline described by SPEC.json once: finishes packages an earlier
 run left pending, extracts every resource into a new load package,
@@ -36,6 +40,13 @@ options:
   --metrics-file PATH
                    after the run, write the run's metrics (HTTP requests,
                    retries, waits) to PATH in the Prometheus text format
+  --normalize-workers N
+                   normalize in N worker processes (default:
+                   $INGESTD_NORMALIZE_WORKERS, else the number of cores);
+                   0 normalizes in this process. The loaded data is the same.
+  --normalize-memory-limit-mb MIB
+                   address-space limit of each worker (default:
+                   $INGESTD_NORMALIZE_MEMORY_LIMIT_MB, else 2048; 0: none)
 
 HTTP retries, rate-limit waits and paginator detection are reported on
 stderr as they happen.
@@ -80,13 +91,24 @@ void PrintSummary(const pipeline::RunSummary& summary) {
   }
 }
 
+bool ParseCount(std::string_view text, std::size_t max, std::size_t& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size() && out <= max;
+}
+
 }  // namespace
 
 int RunRun(int argc, char** argv) {
   std::string spec_path;
   std::string data_dir;
   std::string metrics_file;
+  std::string workers_text;
+  std::string memory_text;
   if (const char* env = std::getenv("INGESTD_DATA_DIR"); env != nullptr && *env != '\0') data_dir = env;
+  if (const char* env = std::getenv("INGESTD_NORMALIZE_WORKERS"); env != nullptr && *env != '\0') workers_text = env;
+  if (const char* env = std::getenv("INGESTD_NORMALIZE_MEMORY_LIMIT_MB"); env != nullptr && *env != '\0') {
+    memory_text = env;
+  }
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -105,6 +127,12 @@ int RunRun(int argc, char** argv) {
         return 2;
       }
       metrics_file = argv[++i];
+    } else if (arg == "--normalize-workers" || arg == "--normalize-memory-limit-mb") {
+      if (i + 1 >= argc) {
+        std::cerr << "ingestd run: " << arg << " needs a number\n\n" << kUsage;
+        return 2;
+      }
+      (arg == "--normalize-workers" ? workers_text : memory_text) = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       std::cerr << "ingestd run: unknown option " << arg << "\n\n" << kUsage;
       return 2;
@@ -120,6 +148,18 @@ int RunRun(int argc, char** argv) {
     return 2;
   }
   if (data_dir.empty()) data_dir = ".ingestd";
+  std::size_t workers = config::DefaultNormalizeWorkers();
+  std::size_t memory_limit_mb = 2048;
+  if (!workers_text.empty() && !ParseCount(workers_text, 256, workers)) {
+    std::cerr << "ingestd run: --normalize-workers (or INGESTD_NORMALIZE_WORKERS): expected 0 to 256, got \""
+              << workers_text << "\"\n";
+    return 2;
+  }
+  if (!memory_text.empty() && !ParseCount(memory_text, 1u << 22, memory_limit_mb)) {
+    std::cerr << "ingestd run: --normalize-memory-limit-mb (or INGESTD_NORMALIZE_MEMORY_LIMIT_MB): expected 0 to "
+              << (1u << 22) << ", got \"" << memory_text << "\"\n";
+    return 2;
+  }
 
   auto spec = pipeline::LoadPipelineSpecFile(spec_path);
   if (!spec.ok()) {
@@ -157,6 +197,12 @@ int RunRun(int argc, char** argv) {
   metrics::Registry registry;
   auto http_metrics = extract::http::HttpMetrics::Register(registry);
   if (http_metrics.ok()) options.http_metrics = &*http_metrics;
+  auto pool = daemon::StartNormalizePool(workers, memory_limit_mb);
+  if (!pool.ok()) {
+    std::cerr << "ingestd run: " << pool.error().message() << "\n";
+    return 1;
+  }
+  options.normalize_pool = pool->get();
   auto summary = pipeline::RunPipeline(*spec, options);
   if (!metrics_file.empty()) {
     Status written = package::WriteFileAtomically(metrics_file, metrics::RenderText(registry));

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -56,6 +57,12 @@ struct Option {
   std::vector<std::string_view> choices = {};
 };
 
+}  // namespace
+
+std::size_t DefaultNormalizeWorkers() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+namespace {
+
 // The one list of options: parsing, `--help` and the error suggestions all
 // come from it, so they cannot disagree.
 const std::vector<Option>& Options() {
@@ -91,6 +98,11 @@ const std::vector<Option>& Options() {
        "Runs executing at once over all pipelines.", {}, 1, 256},
       {"max_queued_runs", "N", Kind::kCount, &DaemonConfig::max_queued_runs,
        "Runs waiting beyond this many are refused (RESOURCE_EXHAUSTED).", {}, 0, 100000},
+      {"normalize_workers", "N", Kind::kCount, &DaemonConfig::normalize_workers,
+       "Normalize worker processes shared by all runs; 0: normalize in the daemon.", "(number of cores)", 0, 256},
+      {"normalize_memory_limit_mb", "MIB", Kind::kCount, &DaemonConfig::normalize_memory_limit_mb,
+       "Address-space limit of each normalize worker (a job over it fails alone); 0: none.", {}, 0,
+       1u << 22},
       {"max_message_bytes", "BYTES", Kind::kCount, &DaemonConfig::max_message_bytes,
        "Largest gRPC message accepted.", {}, 1024, 1u << 30},
       {"shutdown_grace_seconds", "SECONDS", Kind::kSeconds, &DaemonConfig::shutdown_grace_seconds,

@@ -14,6 +14,9 @@ namespace ingestd::config {
 /// the optional JSON config file (`"data_dir"`); precedence flags >
 /// environment > file > the defaults below. `ingestd serve --help` lists
 /// them all (DaemonConfigHelp).
+/// std::thread::hardware_concurrency(), at least 1.
+std::size_t DefaultNormalizeWorkers();
+
 struct DaemonConfig {
   /// Root of pipelines' files, load packages and the SQLite catalog.
   std::string data_dir = ".ingestd";
@@ -45,6 +48,11 @@ struct DaemonConfig {
   std::size_t max_concurrent_runs = 2;
   /// Queued runs beyond this are refused (RESOURCE_EXHAUSTED).
   std::size_t max_queued_runs = 100;
+  /// Normalize worker processes shared by all runs; 0 normalizes inside the
+  /// daemon process (no isolation). Default: the number of cores.
+  std::size_t normalize_workers = DefaultNormalizeWorkers();
+  /// Address-space limit of each normalize worker, MiB; 0: none.
+  std::size_t normalize_memory_limit_mb = 2048;
   /// Largest gRPC message accepted, bytes.
   std::size_t max_message_bytes = 4u << 20;
   /// SIGTERM: how long running runs get to reach a safe point.

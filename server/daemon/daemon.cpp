@@ -25,6 +25,7 @@
 #include "core/pipeline/pipeline_runner.hpp"
 #include "server/auth/token_store.hpp"
 #include "server/daemon/daemon_context.hpp"
+#include "server/daemon/normalize_pool.hpp"
 #include "server/metrics/daemon_metrics.hpp"
 #include "server/metrics/metrics_http_server.hpp"
 #include "server/rpc/control_service.hpp"
@@ -79,6 +80,8 @@ class Daemon {
   std::unique_ptr<catalog::Catalog> catalog_;
   metrics::Registry registry_;
   server_metrics::DaemonMetrics metrics_;
+  // Before runs_: the workers outlive every run that uses them.
+  std::unique_ptr<workers::NormalizeWorkerPool> normalize_pool_;
   asio::io_context io_;
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> io_threads_;
@@ -105,6 +108,9 @@ Status Daemon::Start() {
   }
   INGESTD_ASSIGN_OR_RETURN(catalog_, OpenCatalog(config_, data_dir_));
   INGESTD_ASSIGN_OR_RETURN(metrics_, server_metrics::DaemonMetrics::Register(registry_, INGESTD_VERSION));
+  INGESTD_ASSIGN_OR_RETURN(normalize_pool_, StartNormalizePool(config_.normalize_workers,
+                                                               config_.normalize_memory_limit_mb,
+                                                               metrics_.normalize_pool));
 
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
   for (std::size_t i = 0; i < config_.io_threads; ++i) io_threads_.emplace_back([this] { io_.run(); });
@@ -115,6 +121,7 @@ Status Daemon::Start() {
   run_options.owner = config_.instance_id;
   run_options.max_concurrent_runs = config_.max_concurrent_runs;
   run_options.max_queued_runs = config_.max_queued_runs;
+  run_options.normalize_pool = normalize_pool_.get();
   runs_ = std::make_unique<runs::RunManager>(*catalog_, io_, *blocking_, &metrics_, run_options);
   INGESTD_TRY(runs_->Recover());
   scheduler_ = std::make_unique<scheduler::Scheduler>(*catalog_, *runs_, io_, *blocking_, SystemNow,

@@ -95,6 +95,24 @@ Result<DaemonMetrics> DaemonMetrics::Register(metrics::Registry& registry, std::
 
   INGESTD_ASSIGN_OR_RETURN(m.http, extract::http::HttpMetrics::Register(registry));
 
+  // ---- normalize workers ----
+  INGESTD_ASSIGN_OR_RETURN(m.normalize_pool.workers,
+                           registry.AddGauge("ingestd_normalize_workers",
+                                             "Normalize worker processes by state (busy, idle).", {"state"}));
+  INGESTD_ASSIGN_OR_RETURN(
+      m.normalize_pool.jobs,
+      registry.AddCounter("ingestd_normalize_jobs_total",
+                          "Normalize jobs (one item file each) by outcome (succeeded, failed, retried).",
+                          {"outcome"}));
+  INGESTD_ASSIGN_OR_RETURN(m.normalize_pool.job_duration,
+                           registry.AddHistogram("ingestd_normalize_job_duration_seconds",
+                                                 "One normalize job, sent to a worker to answered, in seconds.", {},
+                                                 StageDurationBounds()));
+  INGESTD_ASSIGN_OR_RETURN(
+      m.normalize_pool.restarts,
+      registry.AddCounter("ingestd_normalize_worker_restarts_total",
+                          "Normalize workers replaced after they died (crash, memory limit, killed).", {}));
+
   INGESTD_ASSIGN_OR_RETURN(
       metrics::Family<metrics::Gauge>* build_info,
       registry.AddGauge("ingestd_build_info", "Always 1; the version label says which ingestd is running.",

@@ -3,6 +3,7 @@
 #include "core/common/result.hpp"
 #include "core/extract/http/http_metrics.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/workers/normalize_worker_pool.hpp"
 
 namespace ingestd::server_metrics {
 
@@ -55,6 +56,12 @@ struct DaemonMetrics {
 
   /// The HTTP client's families (ingestd_http_*), shared by every run.
   extract::http::HttpMetrics http;
+
+  /// The normalize worker pool's families: ingestd_normalize_workers{state},
+  /// ingestd_normalize_jobs_total{outcome},
+  /// ingestd_normalize_job_duration_seconds,
+  /// ingestd_normalize_worker_restarts_total.
+  workers::WorkerPoolMetrics normalize_pool;
 
   /// Registers every family above plus ingestd_build_info{version} (always
   /// 1) and the process families process_cpu_seconds_total,

@@ -279,6 +279,7 @@ struct RunManager::Impl {
     ro.random_seed = RandomSeed();
     ro.stop = run->stop.get_token();
     ro.http_metrics = metrics != nullptr ? &metrics->http : nullptr;
+    ro.normalize_pool = options.normalize_pool;
     ro.on_event = [this, run](const pipeline::RunEvent& event) { OnRunEvent(run, event); };
     // Crash-test hook, as `ingestd run` has: INGESTD_CRASH_AT=<checkpoint>
     // kills the daemon at that point of a run (tests of restart recovery).

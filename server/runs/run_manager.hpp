@@ -13,6 +13,7 @@
 
 #include "core/catalog/catalog.hpp"
 #include "core/common/result.hpp"
+#include "core/workers/normalize_worker_pool.hpp"
 #include "server/metrics/daemon_metrics.hpp"
 
 namespace ingestd::runs {
@@ -30,6 +31,9 @@ struct RunManagerOptions {
   double progress_interval_seconds = 1.0;
   /// Unix seconds now (injected for tests); default the system clock.
   std::function<double()> now;
+  /// Normalize worker processes shared by the runs (outlives the manager);
+  /// null: runs normalize in this process.
+  workers::NormalizeWorkerPool* normalize_pool = nullptr;
 };
 
 struct StartRunRequest {

@@ -52,6 +52,11 @@ void PopulateEverySeries(const DaemonMetrics& m) {
   m.http.retry_wait_seconds->WithLabels({"api.example.com:443"}).Increment(2);
   m.http.rate_limit_wait_seconds->WithLabels({"api.example.com:443"}).Increment(0.5);
   m.http.response_bytes->WithLabels({"api.example.com:443"}).Increment(4096);
+  m.normalize_pool.workers->WithLabels({"busy"}).Set(1);
+  m.normalize_pool.workers->WithLabels({"idle"}).Set(1);
+  m.normalize_pool.jobs->WithLabels({"succeeded"}).Increment(12);
+  m.normalize_pool.job_duration->WithLabels({}).Observe(0.8);
+  m.normalize_pool.restarts->WithLabels({}).Increment();
 }
 
 TEST(DaemonMetricsTest, RegistersEveryDocumentedFamily) {
@@ -64,7 +69,8 @@ TEST(DaemonMetricsTest, RegistersEveryDocumentedFamily) {
               m.normalized_rows && m.loaded_rows && m.schema_changes && m.contract_violations &&
               m.grpc_requests && m.grpc_duration && m.http.requests && m.http.request_duration &&
               m.http.retries && m.http.retry_wait_seconds && m.http.rate_limit_wait_seconds &&
-              m.http.response_bytes);
+              m.http.response_bytes && m.normalize_pool.workers && m.normalize_pool.jobs &&
+              m.normalize_pool.job_duration && m.normalize_pool.restarts);
 
   // name → type and label names, as docs/metrics.md lists them.
   struct Expected {
@@ -94,6 +100,10 @@ TEST(DaemonMetricsTest, RegistersEveryDocumentedFamily) {
       {"ingestd_http_retry_wait_seconds_total", {MetricType::kCounter, {"host"}}},
       {"ingestd_http_rate_limit_wait_seconds_total", {MetricType::kCounter, {"host"}}},
       {"ingestd_http_response_bytes_total", {MetricType::kCounter, {"host"}}},
+      {"ingestd_normalize_workers", {MetricType::kGauge, {"state"}}},
+      {"ingestd_normalize_jobs_total", {MetricType::kCounter, {"outcome"}}},
+      {"ingestd_normalize_job_duration_seconds", {MetricType::kHistogram, {}}},
+      {"ingestd_normalize_worker_restarts_total", {MetricType::kCounter, {}}},
       {"ingestd_build_info", {MetricType::kGauge, {"version"}}},
       {"process_cpu_seconds_total", {MetricType::kCounter, {}}},
       {"process_resident_memory_bytes", {MetricType::kGauge, {}}},
