@@ -27,13 +27,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <array>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <charconv>
 #include <cstring>
 #include <functional>
 #include <memory>
