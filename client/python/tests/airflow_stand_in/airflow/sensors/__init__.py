@@ -1,0 +1,1 @@
+"""TEST-ONLY STAND-IN for airflow.sensors."""
