@@ -28,17 +28,20 @@ struct WorkerPoolMetrics {
   metrics::Family<metrics::Gauge>* workers = nullptr;
   /// ingestd_normalize_jobs_total{outcome="succeeded"|"failed"|"retried"}.
   metrics::Family<metrics::Counter>* jobs = nullptr;
-  /// ingestd_normalize_job_duration_seconds: one job, sent to answered.
+  /// ingestd_normalize_job_duration_seconds (no labels): one job, sent to
+  /// answered.
   metrics::Family<metrics::Histogram>* job_duration = nullptr;
-  /// ingestd_normalize_worker_restarts_total: workers replaced after they
-  /// died (crash, memory limit, killed).
+  /// ingestd_normalize_worker_restarts_total (no labels): workers replaced
+  /// after they died (crash, memory limit, killed by someone else); workers
+  /// the pool itself kills to abandon a cancelled job are not counted.
   metrics::Family<metrics::Counter>* restarts = nullptr;
 };
 
 struct WorkerPoolOptions {
   /// argv of one worker process; argv[0] is the executable (e.g.
-  /// {"/proc/self/exe" resolved, "normalize-worker"}). The worker runs
-  /// RunNormalizeWorker on the descriptors the pool passes it.
+  /// {"/proc/self/exe" resolved, "normalize-worker"}). The pool appends
+  /// `--request-fd 3 --reply-fd 4 --liveness-fd 5` and, with a memory limit,
+  /// `--memory-limit-bytes N`; the worker runs RunNormalizeWorker on them.
   std::vector<std::string> command;
   /// Worker processes; 0 means std::thread::hardware_concurrency().
   std::size_t size = 0;
