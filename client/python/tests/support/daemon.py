@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import random
 import re
 import signal
 import socket
@@ -37,10 +38,27 @@ def daemon_binary() -> str:
 
 
 def free_port() -> int:
-    """A TCP port free right now on 127.0.0.1 (for a daemon started later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port free right now on 127.0.0.1 (for a daemon started later).
+
+    Taken below the kernel's ephemeral range: every other test binds port 0,
+    which the kernel serves from that range, so a port picked there could be
+    handed to a parallel test before our daemon binds it (seen in CI)."""
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low // 2), low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free TCP port below the ephemeral range on 127.0.0.1")
 
 
 def make_self_signed_cert(directory: str) -> Tuple[str, str]:
