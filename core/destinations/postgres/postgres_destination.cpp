@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,6 +14,8 @@
 
 #include "core/common/digest.hpp"
 #include "core/destinations/postgres/pg_connection.hpp"
+#include "core/destinations/postgres/pg_copy_binary.hpp"
+#include "core/destinations/postgres/pg_copy_text.hpp"
 #include "core/destinations/postgres/pg_type_mapping.hpp"
 #include "core/package/load_file.hpp"
 #include "core/schema/schema_json.hpp"
@@ -33,148 +36,15 @@ constexpr std::string_view kValidFrom = "_dlt_valid_from";
 constexpr std::string_view kValidTo = "_dlt_valid_to";
 constexpr std::string_view kTimestampTz = "timestamp with time zone";
 
-// ---------------------------------------------------------------------------
-// COPY text format (https://www.postgresql.org/docs/15/sql-copy.html): columns
-// separated by tab, rows by newline, NULL as \N, and backslash, tab, newline
-// and carriage return escaped in values.
-
-void AppendEscaped(std::string& out, std::string_view s) {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    char escaped;
-    switch (c) {
-      case '\\': escaped = '\\'; break;
-      case '\t': escaped = 't'; break;
-      case '\n': escaped = 'n'; break;
-      case '\r': escaped = 'r'; break;
-      default: continue;
-    }
-    out.append(s.data() + start, i - start);
-    out.push_back('\\');
-    out.push_back(escaped);
-    start = i + 1;
-  }
-  out.append(s.data() + start, s.size() - start);
-}
-
-void AppendInt(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  (void)ec;
-  out.append(buf, end);
-}
-
-void AppendPadded(std::string& out, std::int64_t v, int width) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  (void)ec;
-  for (auto n = end - buf; n < width; ++n) out.push_back('0');
-  out.append(buf, end);
-}
-
-// Floor division for negative microseconds and days.
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// Proleptic Gregorian date from days since 1970-01-01 (H. Hinnant's
-// civil_from_days). Returns true when the year is BC (PostgreSQL has no year
-// 0: astronomical year 0 is 1 BC).
-bool AppendDate(std::string& out, std::int64_t days) {
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = yoe + era * 400;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  const bool bc = y <= 0;
-  AppendPadded(out, bc ? 1 - y : y, 4);
-  out.push_back('-');
-  AppendPadded(out, m, 2);
-  out.push_back('-');
-  AppendPadded(out, d, 2);
-  return bc;
-}
-
-// "HH:MM:SS[.ffffff]" for microseconds since midnight.
-void AppendTimeOfDay(std::string& out, std::int64_t micros) {
-  const std::int64_t seconds = micros / 1'000'000;
-  const std::int64_t fraction = micros % 1'000'000;
-  AppendPadded(out, seconds / 3600, 2);
-  out.push_back(':');
-  AppendPadded(out, seconds / 60 % 60, 2);
-  out.push_back(':');
-  AppendPadded(out, seconds % 60, 2);
-  if (fraction != 0) {
-    out.push_back('.');
-    AppendPadded(out, fraction, 6);
-  }
-}
-
-// "YYYY-MM-DD HH:MM:SS[.ffffff]+00[ BC]" for microseconds since the epoch
-// (UTC). The offset makes the value independent of the session TimeZone; a
-// `timestamp without time zone` column ignores it.
-void AppendTimestamp(std::string& out, std::int64_t micros) {
-  const std::int64_t days = FloorDiv(micros, 86'400'000'000LL);
-  const bool bc = AppendDate(out, days);
-  out.push_back(' ');
-  AppendTimeOfDay(out, micros - days * 86'400'000'000LL);
-  out.append("+00");
-  if (bc) out.append(" BC");
-}
-
-void AppendDouble(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out.append("NaN");
-  } else if (std::isinf(v)) {
-    out.append(v > 0 ? "Infinity" : "-Infinity");
-  } else {
-    char buf[32];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip form
-    (void)ec;
-    out.append(buf, end);
-  }
-}
-
-void AppendCopyValue(std::string& out, const schema::Value& v) {
-  switch (v.type) {
-    case DataType::kBigint: AppendInt(out, v.int_value); return;
-    case DataType::kDouble: AppendDouble(out, v.double_value); return;
-    case DataType::kBool: out.push_back(v.bool_value ? 't' : 'f'); return;
-    case DataType::kTimestamp: AppendTimestamp(out, v.int_value); return;
-    case DataType::kDate:
-      if (AppendDate(out, v.int_value)) out.append(" BC");
-      return;
-    case DataType::kTime: AppendTimeOfDay(out, v.int_value); return;
-    case DataType::kBinary: {
-      // bytea hex input `\x..`, its backslash escaped for COPY.
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\\\x");
-      for (unsigned char c : v.text) {
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-      }
-      return;
-    }
-    case DataType::kText:
-    case DataType::kJson:
-    case DataType::kDecimal:
-    case DataType::kWei: AppendEscaped(out, v.text); return;
-  }
-}
-
 std::string TimestampLiteral(double unix_seconds) {
   std::string out;
-  AppendTimestamp(out, std::llround(unix_seconds * 1e6));
+  AppendTimestampLiteral(out, std::llround(unix_seconds * 1e6));
   return out;
 }
 
 std::string DoubleText(double v) {
   std::string out;
-  AppendDouble(out, v);
+  AppendDoubleLiteral(out, v);
   return out;
 }
 
@@ -541,30 +411,58 @@ class PostgresDestination final : public Destination {
     return OkStatus();
   }
 
-  // Streams the load files of one table into `target` with COPY FROM STDIN.
+  // The COPY format for a table with these column types.
+  CopyFormat FormatFor(const std::vector<DataType>& types) const {
+    switch (config_.copy_format) {
+      case PostgresConfig::CopyFormatChoice::kText: return CopyFormat::kText;
+      case PostgresConfig::CopyFormatChoice::kBinary: return CopyFormat::kBinary;
+      case PostgresConfig::CopyFormatChoice::kAuto: break;
+    }
+    return ChooseCopyFormat(types);
+  }
+
+  // Streams the load files of one table into `target` with COPY FROM STDIN,
+  // in the format FormatFor() picks for its column types.
   Result<std::uint64_t> CopyTable(const TableLoad& load, const TableSchema& table,
                                   const std::string& target, std::stop_token stop,
                                   std::string_view load_id) {
     std::vector<int> position(table.columns().size(), -1);
     std::vector<std::string> names;
+    std::vector<DataType> types;
     for (std::size_t i = 0; i < table.columns().size(); ++i) {
       if (!table.column(i).IsComplete()) continue;
       position[i] = static_cast<int>(names.size());
       names.push_back(table.column(i).name);
+      types.push_back(*table.column(i).data_type);
     }
-    const std::string sql = "COPY " + target + " (" + JoinQuoted(names) + ") FROM STDIN";
+    const bool binary = FormatFor(types) == CopyFormat::kBinary;
+    const std::string sql = "COPY " + target + " (" + JoinQuoted(names) + ") FROM STDIN" +
+                            (binary ? " WITH (FORMAT binary)" : "");
     std::vector<const schema::Value*> slots(names.size(), nullptr);
     std::optional<package::LoadFileReader> reader;
     std::size_t next_file = 0;
     std::string current_file;
+    std::uint64_t line = 0;  // rows encoded so far: COPY's line number of the current row
+    bool binary_header_sent = false;
+    bool binary_trailer_sent = false;
     auto source = [&](std::string& chunk) -> Result<bool> {
       chunk.clear();
       if (stop.stop_requested()) return Cancelled(load_id);
       // Crash tests stop here once the first chunk of the first COPY is sent.
       if (++copy_calls_ == 2 && checkpoint_ != nullptr && *checkpoint_) (*checkpoint_)("copy");
+      if (binary && !binary_header_sent) {
+        AppendBinaryCopyHeader(chunk);
+        binary_header_sent = true;
+      }
       while (chunk.size() < kCopyChunkBytes) {
         if (!reader) {
-          if (next_file == load.files.size()) return !chunk.empty();
+          if (next_file == load.files.size()) {
+            if (binary && !binary_trailer_sent) {
+              AppendBinaryCopyTrailer(chunk);
+              binary_trailer_sent = true;
+            }
+            return !chunk.empty();
+          }
           if (stop.stop_requested()) return Cancelled(load_id);
           current_file = load.files[next_file++];
           Result<package::LoadFileReader> opened = package::LoadFileReader::Open(current_file, table);
@@ -587,12 +485,34 @@ class PostgresDestination final : public Destination {
           }
           slots[position[cell.column]] = &cell.value;
         }
+        ++line;
+        if (binary) {
+          AppendBinaryRowStart(chunk, static_cast<std::uint16_t>(slots.size()));
+          for (std::size_t i = 0; i < slots.size(); ++i) {
+            if (slots[i] == nullptr) {
+              AppendBinaryNull(chunk);
+              continue;
+            }
+            // Binary COPY would misread a value of another type: a damaged
+            // load file, not a reason to take the daemon down.
+            if (slots[i]->type != types[i]) {
+              return DataLoss("load file " + current_file + ": COPY line " + std::to_string(line) + ", column " +
+                              names[i] + " holds a value of another type than the column");
+            }
+            Status encoded = AppendBinaryCopyValue(chunk, *slots[i]);
+            if (!encoded.ok()) {
+              return encoded.error().WithContext("load file " + current_file + ": COPY line " +
+                                                 std::to_string(line) + ", column " + names[i]);
+            }
+          }
+          continue;
+        }
         for (std::size_t i = 0; i < slots.size(); ++i) {
           if (i > 0) chunk.push_back('\t');
           if (slots[i] == nullptr) {
             chunk.append("\\N");
           } else {
-            AppendCopyValue(chunk, *slots[i]);
+            AppendTextCopyValue(chunk, *slots[i]);
           }
         }
         chunk.push_back('\n');
@@ -1005,6 +925,19 @@ Result<std::unique_ptr<Destination>> OpenPostgres(const PostgresConfig& config) 
   }
   if (c.staging_dataset == c.dataset) {
     return InvalidArgument("postgres: the staging dataset must differ from the dataset " + c.dataset);
+  }
+  if (c.copy_format == PostgresConfig::CopyFormatChoice::kAuto) {
+    // Benchmark knob (docs/benchmarks.md "COPY binary vs text"), not a setting.
+    if (const char* forced = std::getenv("INGESTD_PG_COPY_FORMAT"); forced != nullptr && *forced != '\0') {
+      const std::string_view f = forced;
+      if (f == "text") {
+        c.copy_format = PostgresConfig::CopyFormatChoice::kText;
+      } else if (f == "binary") {
+        c.copy_format = PostgresConfig::CopyFormatChoice::kBinary;
+      } else {
+        return InvalidArgument("postgres: INGESTD_PG_COPY_FORMAT must be text or binary, not " + std::string(f));
+      }
+    }
   }
   INGESTD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(c.dsn));
   return std::unique_ptr<Destination>(std::make_unique<PostgresDestination>(std::move(c), std::move(conn)));

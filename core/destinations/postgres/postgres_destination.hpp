@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -20,11 +21,21 @@ struct PostgresConfig {
   /// `<dataset>_staging` (dlt's staging_dataset_name_layout). Must differ
   /// from `dataset`.
   std::string staging_dataset;
+  /// Which COPY format loads tables. kAuto (the default and the one to use)
+  /// picks per table by its column types: binary where every type has an
+  /// exact binary encoding (see pg_copy_binary.hpp), text otherwise. kText
+  /// and kBinary force one format for every table; they exist for tests and
+  /// the text-vs-binary benchmark. When this is kAuto, the environment
+  /// variable INGESTD_PG_COPY_FORMAT=text|binary (a benchmark knob, not a
+  /// supported setting) forces the format as well.
+  enum class CopyFormatChoice : std::uint8_t { kAuto, kText, kBinary };
+  CopyFormatChoice copy_format = CopyFormatChoice::kAuto;
 };
 
 /// Connects and returns the PostgreSQL destination (Destination::Kind()
 /// "postgres"). Errors: kInvalidArgument for an empty or over-long dataset
-/// name or staging equal to the dataset; kUnavailable when the server cannot
+/// name or staging equal to the dataset, or an INGESTD_PG_COPY_FORMAT other
+/// than text or binary; kUnavailable when the server cannot
 /// be reached.
 ///
 /// What Load() does in its one transaction, in order:
@@ -37,7 +48,8 @@ struct PostgresConfig {
 ///     drops or retypes; a column whose existing type differs from the
 ///     schema's is kFailedPrecondition;
 ///  3. replace: truncates the replaced root tables and their nested tables;
-///  4. COPY FROM STDIN (text format, 1 MiB chunks) straight into append and
+///  4. COPY FROM STDIN (binary or text format per table, see
+///     PostgresConfig::copy_format; 1 MiB chunks) straight into append and
 ///     replace tables, into freshly created staging tables for merge tables;
 ///  5. merge SQL per table chain: delete-insert, upsert (MERGE), scd2,
 ///     insert-only (dlt's sql_jobs.py semantics);
