@@ -76,6 +76,48 @@ struct LoadResult {
   std::vector<std::pair<std::string, std::uint64_t>> rows_per_table;
 };
 
+/// What a load needs to know before normalization has finished: everything
+/// of a LoadRequest except the schema, the tables and the state row.
+struct LoadBegin {
+  std::string load_id;
+  std::string pipeline_name;
+  /// As LoadRequest::replace_tables (known once extraction has finished).
+  std::vector<std::string> replace_tables;
+  double created_at = 0;
+  /// As LoadRequest::checkpoint; may be called on the thread that appends.
+  std::function<void(std::string_view)> checkpoint;
+};
+
+/// One load package's transaction while it is being written: load files are
+/// appended as normalization finishes them, so loading overlaps
+/// normalization, and Commit() finishes the package (remaining DDL, merge
+/// statements, system rows, `_dlt_loads`) and commits. Destroying a session
+/// that was not committed rolls everything back: nothing of it is visible
+/// before Commit() returns. Not thread-safe: one thread at a time (it may
+/// change between calls, with the caller providing the happens-before).
+class LoadSession {
+ public:
+  virtual ~LoadSession() = default;
+
+  /// The load id is already in `_dlt_loads`: Append() and Commit() do
+  /// nothing and Commit() reports already_loaded.
+  virtual bool already_loaded() const = 0;
+
+  /// Creates what `schema` needs that the destination lacks (tables,
+  /// columns, staging tables), empties replaced tables before their first
+  /// rows, and copies `tables` (straight into the table, or into staging for
+  /// merge). Every call's schema contains the previous call's tables and
+  /// columns (normalization only adds); files use only its complete columns.
+  virtual Status Append(const schema::Schema& schema, const std::vector<TableLoad>& tables,
+                        std::stop_token stop) = 0;
+
+  /// Appends `request.tables` (the files not appended yet; usually none),
+  /// then finishes the package as Destination::Load does and commits.
+  /// `request` carries the same load id, replace tables and created_at as
+  /// the LoadBegin, and the final schema.
+  virtual Result<LoadResult> Commit(const LoadRequest& request, std::stop_token stop) = 0;
+};
+
 /// A place data is loaded into. Implementations: PostgreSQL (libpq, COPY)
 /// and SQLite (the embedded default). Not thread-safe; one per run.
 class Destination {
@@ -96,6 +138,12 @@ class Destination {
   /// transaction is rolled back and the destination is unchanged. `stop`
   /// requests cancellation at the next safe point (also a rollback).
   virtual Result<LoadResult> Load(const LoadRequest& request, std::stop_token stop) = 0;
+
+  /// Opens the package's transaction for appending load files while
+  /// normalization goes on (see LoadSession). The default keeps the file
+  /// lists and calls Load() at Commit(): correct for any destination, with
+  /// no overlap. The session must end before the destination is used again.
+  virtual Result<std::unique_ptr<LoadSession>> BeginLoad(const LoadBegin& begin, std::stop_token stop);
 
   /// The newest stored schema and completed state of `pipeline_name` /
   /// `schema_name`; empty when the dataset or the tables do not exist.

@@ -182,7 +182,7 @@ Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, co
       finished[next].reset();
       continue;
     }
-    if (options.on_job_merged) options.on_job_merged(*result, out.rows, out.bytes);
+    if (options.on_job_merged) options.on_job_merged(*result, out.schema, out.rows, out.bytes);
     if (next == 0 && options.on_first_job) options.on_first_job();
     finished[next].reset();  // its files are listed; free the memory
     ++next;

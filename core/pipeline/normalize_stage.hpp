@@ -27,9 +27,11 @@ struct NormalizeStageOptions {
   /// after the other (the result is the same either way).
   workers::NormalizeWorkerPool* pool = nullptr;
   std::stop_token stop;
-  /// Called after each job's result joined the schema, in job order:
-  /// violations to report, progress to show.
-  std::function<void(const workers::NormalizeJobResult& job, std::uint64_t rows_so_far, std::uint64_t bytes_so_far)>
+  /// Called after each job's result joined the schema, in job order, with
+  /// the schema merged so far (every column the job's load files use):
+  /// violations to report, progress to show, load files to load.
+  std::function<void(const workers::NormalizeJobResult& job, const schema::Schema& merged,
+                     std::uint64_t rows_so_far, std::uint64_t bytes_so_far)>
       on_job_merged;
   /// Called once the first job has merged (crash-test checkpoint).
   std::function<void()> on_first_job;

@@ -14,6 +14,7 @@
 #include "core/naming/snake_case_convention.hpp"
 #include "core/package/file_io.hpp"
 #include "core/package/package_store.hpp"
+#include "core/pipeline/background_load.hpp"
 #include "core/pipeline/extract_stage.hpp"
 #include "core/pipeline/normalize_stage.hpp"
 #include "core/schema/resource_hints.hpp"
@@ -39,8 +40,10 @@ class Runner {
   Status LoadLocalOrRestore();
   Status SaveLocal(const std::string& schema_json, const std::optional<std::string>& state_json);
   Result<PackageSummary> Extract(package::LoadPackage& package);
-  Status Normalize(package::LoadPackage& package, PackageSummary& summary);
-  Status Load(package::LoadPackage& package, PackageSummary& summary);
+  std::vector<std::string> ReplaceTables(const package::LoadPackage& package) const;
+  std::unique_ptr<BackgroundLoad> StartLoad(const package::LoadPackage& package);
+  Status Normalize(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader);
+  Status Load(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader);
   void EmitViolation(const contracts::ContractViolation& v) const {
     RunEvent event;
     event.kind = RunEvent::Kind::kContractViolation;
@@ -89,6 +92,7 @@ class Runner {
   schema::Schema schema_;
   std::optional<state::PipelineState> state_;
   RunSummary summary_;
+  double load_started_at_ = 0;  // of the current package
 };
 
 Status Runner::OpenDestination() {
@@ -172,7 +176,39 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
   return summary;
 }
 
-Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary) {
+// Only resources the package extracted replace their tables: one that did
+// not run (not selected, a push resource outside its push run, every other
+// resource in a push run) leaves its table alone. The manifest records which
+// ran, so a resumed package decides as its own run did.
+std::vector<std::string> Runner::ReplaceTables(const package::LoadPackage& package) const {
+  std::vector<std::string> tables;
+  for (const package::ResourceFiles& extracted : package.manifest().resources) {
+    for (const ResourceSpec& resource : spec_.resources) {
+      if (resource.name != extracted.resource) continue;
+      if (resource.write_disposition == schema::WriteDisposition::kReplace) {
+        tables.push_back(naming_->NormalizePath(resource.table_name));
+      }
+    }
+  }
+  return tables;
+}
+
+// Opens the package's load transaction before normalization starts, so each
+// job's load files are loaded while later jobs normalize. Null when the run
+// loads after normalization instead.
+std::unique_ptr<BackgroundLoad> Runner::StartLoad(const package::LoadPackage& package) {
+  load_started_at_ = Now(options_);
+  if (!options_.overlap_load) return nullptr;
+  destinations::LoadBegin begin;
+  begin.load_id = package.load_id();
+  begin.pipeline_name = spec_.name;
+  begin.replace_tables = ReplaceTables(package);
+  begin.created_at = package.created_at();
+  begin.checkpoint = options_.checkpoint;
+  return std::make_unique<BackgroundLoad>(*destination_, std::move(begin), options_.stop);
+}
+
+Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader) {
   const double start = Now(options_);
   // Resource hints are re-applied so a resumed package sees its tables.
   for (const ResourceSpec& resource : spec_.resources) {
@@ -185,9 +221,19 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   if (spec_.options.file_max_items) stage.file_options.file_max_rows = *spec_.options.file_max_items;
   if (spec_.options.file_max_bytes) stage.file_options.file_max_bytes = *spec_.options.file_max_bytes;
   stage.pool = options_.normalize_pool;
-  stage.stop = options_.stop;
+  // Normalization stops when the run is cancelled or the load behind it
+  // failed (its error is the run's then).
+  std::stop_source stage_stop;
+  std::stop_callback on_run_stop(options_.stop, [&] { stage_stop.request_stop(); });
+  std::optional<std::stop_callback<std::function<void()>>> on_load_failed;
+  if (loader != nullptr) {
+    on_load_failed.emplace(loader->failed(), std::function<void()>([&] { stage_stop.request_stop(); }));
+  }
+  stage.stop = stage_stop.get_token();
   bool progress_reported = false;
-  stage.on_job_merged = [&](const workers::NormalizeJobResult& job, std::uint64_t rows, std::uint64_t bytes) {
+  std::uint64_t load_rows_reported = 0;
+  stage.on_job_merged = [&](const workers::NormalizeJobResult& job, const schema::Schema& merged, std::uint64_t rows,
+                            std::uint64_t bytes) {
     summary.violation_total += job.violation_total;
     for (const auto& v : job.violations) {
       if (summary.violations.size() >= kViolationsInSummary) break;
@@ -196,6 +242,15 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
     }
     Progress("normalize", rows, bytes);
     progress_reported = true;
+    if (loader == nullptr) return;
+    // What the loader has done so far (before this job's files join it).
+    if (const std::uint64_t loaded = loader->rows_loaded(); loaded != load_rows_reported) {
+      Progress("load", loaded, 0);
+      load_rows_reported = loaded;
+    }
+    std::vector<destinations::TableLoad> tables;
+    for (const package::TableFiles& t : job.tables) tables.push_back({t.table, package.LoadFilePaths(t)});
+    loader->Submit(std::make_shared<const schema::Schema>(merged), std::move(tables), job.rows);
   };
   stage.on_first_job = [this] { Checkpoint("normalize"); };
   Result<NormalizeStageResult> normalized = RunNormalizeStage(package, stage);
@@ -220,18 +275,7 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   commit.tables = std::move(tables);
   commit.schema_json = schema::SchemaToJson(next);
   commit.schema_changed = next.version_hash() != before;
-  // Only resources the package extracted replace their tables: one that did
-  // not run (not selected, a push resource outside its push run, every
-  // other resource in a push run) leaves its table alone. The manifest
-  // records which ran, so a resumed package decides as its own run did.
-  for (const package::ResourceFiles& extracted : package.manifest().resources) {
-    for (const ResourceSpec& resource : spec_.resources) {
-      if (resource.name != extracted.resource) continue;
-      if (resource.write_disposition == schema::WriteDisposition::kReplace) {
-        commit.replace_tables.push_back(naming_->NormalizePath(resource.table_name));
-      }
-    }
-  }
+  commit.replace_tables = ReplaceTables(package);
   const bool schema_changed = commit.schema_changed;
   INGESTD_TRY(package.CommitNormalized(std::move(commit)));
   Checkpoint("normalized");
@@ -249,8 +293,8 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary)
   return OkStatus();
 }
 
-Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
-  const double start = Now(options_);
+Status Runner::Load(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader) {
+  const double start = loader != nullptr ? load_started_at_ : Now(options_);
   INGESTD_ASSIGN_OR_RETURN(std::string schema_json, package.ReadSchemaJson());
   INGESTD_ASSIGN_OR_RETURN(schema::Schema package_schema, schema::SchemaFromJson(schema_json));
   destinations::LoadRequest request;
@@ -280,8 +324,15 @@ Status Runner::Load(package::LoadPackage& package, PackageSummary& summary) {
     }
     state_ = std::move(package_state);
   }
-  Progress("load", 0, 0);
-  INGESTD_ASSIGN_OR_RETURN(destinations::LoadResult result, destination_->Load(request, options_.stop));
+  destinations::LoadResult result;
+  if (loader != nullptr) {
+    // Every load file was appended already: this commits.
+    request.tables.clear();
+    INGESTD_ASSIGN_OR_RETURN(result, loader->Finish(request));
+  } else {
+    Progress("load", 0, 0);
+    INGESTD_ASSIGN_OR_RETURN(result, destination_->Load(request, options_.stop));
+  }
   summary.already_loaded = result.already_loaded;
   if (!result.already_loaded) summary.rows_per_table = result.rows_per_table;
   if (summary.rows_per_table.empty()) {
@@ -324,8 +375,15 @@ Result<RunSummary> Runner::Run() {
     summary.load_id = load_id;
     summary.resumed = true;
     for (const package::ResourceFiles& r : package.manifest().resources) summary.items_extracted += r.items;
+    std::unique_ptr<BackgroundLoad> loader;
     if (package.stage() == package::PackageStage::kExtracted) {
-      Status s = Normalize(package, summary);
+      loader = StartLoad(package);
+      Status s = Normalize(package, summary, loader.get());
+      if (!s.ok() && loader != nullptr) {
+        if (std::optional<Error> load_error = loader->Stop()) {
+          return std::move(*load_error).WithContext("pending package " + load_id + " stays pending");
+        }
+      }
       if (!s.ok()) {
         if (s.error().code() == ErrorCode::kCancelled) {
           return std::move(s).error().WithContext("pending package " + load_id + " stays pending");
@@ -336,7 +394,7 @@ Result<RunSummary> Runner::Run() {
       }
       INGESTD_TRY(CheckStop("after normalizing pending package " + load_id + " (it stays pending)"));
     }
-    Status loaded = Load(package, summary);
+    Status loaded = Load(package, summary, loader.get());
     if (!loaded.ok()) return std::move(loaded).error().WithContext("pending package " + load_id + " stays pending");
     INGESTD_TRY(store.MarkLoaded(package));
     RunEvent resumed;
@@ -361,12 +419,21 @@ Result<RunSummary> Runner::Run() {
       "package " + package.load_id() + " stays pending and is retried by the next run";
   INGESTD_TRY(CheckStop("after extract (" + stays_pending + ")"));
   Stage("normalize", true);
-  Status normalized = Normalize(package, summary);
-  if (!normalized.ok()) return std::move(normalized).error().WithContext("normalize (" + stays_pending + ")");
+  std::unique_ptr<BackgroundLoad> loader = StartLoad(package);
+  if (loader != nullptr) Stage("load", true);  // it runs alongside normalization
+  Status normalized = Normalize(package, summary, loader.get());
+  if (!normalized.ok()) {
+    if (loader != nullptr) {
+      if (std::optional<Error> load_error = loader->Stop()) {
+        return std::move(*load_error).WithContext("load (" + stays_pending + ")");
+      }
+    }
+    return std::move(normalized).error().WithContext("normalize (" + stays_pending + ")");
+  }
   Stage("normalize", false);
   INGESTD_TRY(CheckStop("after normalize (" + stays_pending + ")"));
-  Stage("load", true);
-  Status loaded = Load(package, summary);
+  if (loader == nullptr) Stage("load", true);
+  Status loaded = Load(package, summary, loader.get());
   if (!loaded.ok()) return std::move(loaded).error().WithContext("load (" + stays_pending + ")");
   INGESTD_TRY(store.MarkLoaded(package));
   Stage("load", false);

@@ -60,6 +60,10 @@ struct RunOptions {
   /// the call). Null: normalization runs in this process. The loaded data
   /// is the same either way.
   workers::NormalizeWorkerPool* normalize_pool = nullptr;
+  /// Load each job's files while later jobs still normalize, inside the
+  /// package's one transaction (false: load after normalization, for
+  /// measuring the difference). The loaded data is the same either way.
+  bool overlap_load = true;
 };
 
 /// Seconds spent per stage.

@@ -203,6 +203,11 @@ int RunRun(int argc, char** argv) {
     return 1;
   }
   options.normalize_pool = pool->get();
+  // Benchmark knob (docs/benchmarks.md), not a setting: load after
+  // normalization instead of alongside it, to measure what overlap gains.
+  if (const char* env = std::getenv("INGESTD_BENCH_SEQUENTIAL_LOAD"); env != nullptr && std::string_view(env) == "1") {
+    options.overlap_load = false;
+  }
   auto summary = pipeline::RunPipeline(*spec, options);
   if (!metrics_file.empty()) {
     Status written = package::WriteFileAtomically(metrics_file, metrics::RenderText(registry));

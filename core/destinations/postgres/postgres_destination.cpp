@@ -159,28 +159,172 @@ class PostgresDestination final : public Destination {
 
   Result<LoadResult> Load(const LoadRequest& request, std::stop_token stop) override {
     if (request.schema == nullptr) return InvalidArgument("load " + request.load_id + ": no schema");
-    if (request.load_id.empty()) return InvalidArgument("load request without a load id");
+    LoadBegin begin{request.load_id, request.pipeline_name, request.replace_tables, request.created_at,
+                    request.checkpoint};
+    INGESTD_ASSIGN_OR_RETURN(std::unique_ptr<LoadSession> session, BeginLoad(begin, stop));
+    return session->Commit(request, stop);
+  }
+
+  Result<std::unique_ptr<LoadSession>> BeginLoad(const LoadBegin& begin, std::stop_token stop) override;
+
+  // What one load's transaction has done so far (PgLoadSession holds it).
+  struct SessionState {
+    LoadBegin begin;
+    bool open = false;            // BEGIN was sent and neither COMMIT nor ROLLBACK yet
+    bool already_loaded = false;  // the load id is in `_dlt_loads`: nothing to do
+    bool failed = false;          // a call failed and rolled back: the session is over
+    Catalog catalog;              // the dataset's tables, kept current with our own DDL
+    schema::StringMap<std::vector<std::string>> staging;  // staging table -> its columns
+    std::vector<std::string> truncated;    // replaced tables emptied so far
+    std::vector<std::string> merge_roots;  // roots of merge chains with rows, in order seen
+    LoadResult result;
+  };
+
+  std::string LoadContext(std::string_view load_id) const {
+    return "postgres load " + std::string(load_id) + " into " + config_.dataset;
+  }
+
+  // BEGIN, the per-dataset lock, the idempotence check and the catalog.
+  Status SessionBegin(SessionState& st, std::stop_token stop) {
+    const std::string& load_id = st.begin.load_id;
+    if (load_id.empty()) return InvalidArgument("load request without a load id");
     INGESTD_TRY(EnsureConnected());
     INGESTD_TRY(conn_.Exec("BEGIN"));
-    checkpoint_ = &request.checkpoint;
+    st.open = true;
+    checkpoint_ = &st.begin.checkpoint;
     copy_calls_ = 0;
-    Result<LoadResult> result = LoadInTransaction(request, stop);
-    if (!result.ok() || result->already_loaded) {
-      if (conn_.IsUsable()) {
-        Result<PgResult> rolled_back = conn_.Exec("ROLLBACK");
-        (void)rolled_back;  // the first error is the one worth reporting
+    if (stop.stop_requested()) return Cancelled(load_id);
+    // Loads into one dataset take turns; the lock ends with the transaction.
+    INGESTD_TRY(conn_.ExecParams("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                                 {"ingestd:" + config_.dataset}));
+    INGESTD_ASSIGN_OR_RETURN(bool has_loads, TableExists(config_.dataset, schema::kLoadsTableName));
+    if (has_loads) {
+      INGESTD_ASSIGN_OR_RETURN(bool loaded, LoadIdPresent(load_id));
+      if (loaded) {
+        st.already_loaded = true;
+        SessionRollback(st);
+        return OkStatus();
       }
-      if (!result.ok()) {
-        return result.error().WithContext("postgres load " + request.load_id + " into " +
-                                          config_.dataset);
-      }
-      return result;
     }
-    if (request.checkpoint) request.checkpoint("commit");
+    INGESTD_TRY(conn_.Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(config_.dataset)));
+    INGESTD_ASSIGN_OR_RETURN(st.catalog, ReadCatalog(config_.dataset));
+    return OkStatus();
+  }
+
+  void SessionRollback(SessionState& st) {
+    if (st.open && conn_.IsUsable()) {
+      Result<PgResult> rolled_back = conn_.Exec("ROLLBACK");
+      (void)rolled_back;  // the first error is the one worth reporting
+    }
+    st.open = false;
+    checkpoint_ = nullptr;
+  }
+
+  // DDL for what `s` needs, then the rows of `tables`.
+  Status SessionAppend(SessionState& st, const schema::Schema& s, const std::vector<TableLoad>& tables,
+                       bool with_state, std::stop_token stop) {
+    const std::string& load_id = st.begin.load_id;
+    if (stop.stop_requested()) return Cancelled(load_id);
+    for (const TableLoad& tl : tables) {
+      const TableSchema* t = s.FindTable(tl.table);
+      if (t == nullptr || !t->HasCompleteColumns()) {
+        return InvalidArgument("table " + tl.table +
+                               " has load files but no complete columns in schema " + s.name());
+      }
+      if (s.RootTableOf(tl.table) == nullptr) return InvalidArgument("table " + tl.table + ": broken parent chain");
+    }
+    INGESTD_ASSIGN_OR_RETURN(std::vector<TablePlan> plans, PlanTables(s, with_state));
+    INGESTD_TRY(Migrate(plans, st.catalog, stop, load_id));
+    for (const TableLoad& tl : tables) {
+      if (stop.stop_requested()) return Cancelled(load_id);
+      const TableSchema& t = *s.FindTable(tl.table);
+      const std::string& root = s.RootTableOf(tl.table)->name();
+      const bool staged = s.ResolveWriteDisposition(tl.table) == WriteDisposition::kMerge;
+      if (staged) {
+        if (!Contains(st.merge_roots, root)) st.merge_roots.push_back(root);
+        INGESTD_TRY(EnsureStaging(st, t));
+      } else if (Contains(st.begin.replace_tables, root) && !Contains(st.truncated, t.name())) {
+        // replace is truncate-and-insert: empty the table before its first rows.
+        INGESTD_TRY(RunSql({"TRUNCATE TABLE " + Qualified(t.name())}, stop, load_id));
+        st.truncated.push_back(t.name());
+      }
+      Result<std::uint64_t> rows =
+          CopyTable(tl, t, staged ? Staged(t.name()) : Qualified(t.name()), stop, load_id);
+      if (!rows.ok()) return rows.error().WithContext("table " + tl.table);
+      auto it = std::find_if(st.result.rows_per_table.begin(), st.result.rows_per_table.end(),
+                             [&](const auto& e) { return e.first == tl.table; });
+      if (it == st.result.rows_per_table.end()) {
+        st.result.rows_per_table.emplace_back(tl.table, *rows);
+      } else {
+        it->second += *rows;
+      }
+    }
+    return OkStatus();
+  }
+
+  // The rest of the package on the final schema, then COMMIT.
+  Result<LoadResult> SessionCommit(SessionState& st, const LoadRequest& request, std::stop_token stop) {
+    const std::string& load_id = st.begin.load_id;
+    if (request.schema == nullptr) return InvalidArgument("load " + load_id + ": no schema");
+    if (request.load_id != load_id) {
+      return Internal("load session " + load_id + " asked to commit load " + request.load_id);
+    }
+    const schema::Schema& s = *request.schema;
+    INGESTD_TRY(SessionAppend(st, s, request.tables, request.state.has_value(), stop));
+
+    // merge: staging for every table of the chains, also those without rows.
+    for (std::size_t i = 0; i < st.merge_roots.size(); ++i) {
+      const TableSchema* root = s.FindTable(st.merge_roots[i]);
+      if (root == nullptr) return InvalidArgument("merge table " + st.merge_roots[i] + " is not in the schema");
+      INGESTD_TRY(EnsureStaging(st, *root));
+      for (const TableSchema* t : ChainOf(s, *root)) INGESTD_TRY(EnsureStaging(st, *t));
+    }
+
+    // replace: empty the rest of the replaced chains (tables without rows).
+    std::string truncate;
+    for (const std::string& name : request.replace_tables) {
+      const TableSchema* root = s.FindTable(name);
+      if (root == nullptr) return InvalidArgument("replace table " + name + " is not in the schema");
+      std::vector<const TableSchema*> chain = ChainOf(s, *root);
+      chain.insert(chain.begin(), root);
+      for (const TableSchema* t : chain) {
+        if (!t->HasCompleteColumns() || Contains(st.truncated, t->name())) continue;
+        truncate += (truncate.empty() ? "TRUNCATE TABLE " : ", ") + Qualified(t->name());
+        st.truncated.push_back(t->name());
+      }
+    }
+    if (!truncate.empty()) INGESTD_TRY(RunSql({truncate}, stop, load_id));
+
+    // Merge.
+    for (std::size_t i = 0; i < st.merge_roots.size(); ++i) {
+      const TableSchema& root = *s.FindTable(st.merge_roots[i]);
+      const std::vector<const TableSchema*> nested = ChainOf(s, root);
+      const MergeStrategy strategy = s.ResolveMergeStrategy(root.name()).value_or(MergeStrategy::kDeleteInsert);
+      Status merged;
+      switch (strategy) {
+        case MergeStrategy::kDeleteInsert:
+          merged = MergeDeleteInsert(root, nested, static_cast<int>(i), stop, load_id);
+          break;
+        case MergeStrategy::kUpsert: merged = MergeUpsert(root, nested, false, stop, load_id); break;
+        case MergeStrategy::kInsertOnly: merged = MergeUpsert(root, nested, true, stop, load_id); break;
+        case MergeStrategy::kScd2:
+          merged = MergeScd2(root, nested, request.created_at, stop, load_id);
+          break;
+      }
+      if (!merged.ok()) {
+        return merged.error().WithContext("merge (" + std::string(schema::MergeStrategyName(strategy)) +
+                                          ") of table " + root.name());
+      }
+    }
+    INGESTD_TRY(InsertSystemRows(request, stop));
+    if (st.begin.checkpoint) st.begin.checkpoint("commit");
     if (auto committed = conn_.Exec("COMMIT"); !committed.ok()) {
-      return committed.error().WithContext("postgres load " + request.load_id + ": COMMIT");
+      st.open = false;  // a failed COMMIT ends the transaction too
+      return committed.error().WithContext("COMMIT");
     }
-    return result;
+    st.open = false;
+    checkpoint_ = nullptr;
+    return st.result;
   }
 
   Result<StoredPipeline> Restore(std::string_view pipeline_name,
@@ -282,8 +426,7 @@ class PostgresDestination final : public Destination {
 
   // The tables the destination must have: every schema table with a complete
   // column (scd2 roots get their validity columns), and the system tables.
-  Result<std::vector<TablePlan>> PlanTables(const LoadRequest& request) {
-    const schema::Schema& s = *request.schema;
+  Result<std::vector<TablePlan>> PlanTables(const schema::Schema& s, bool with_state) {
     std::vector<TablePlan> plans;
     auto plan_of = [&](const TableSchema& t) -> Result<TablePlan> {
       if (t.name().size() > kMaxIdentifierLength) {
@@ -335,15 +478,16 @@ class PostgresDestination final : public Destination {
     };
     INGESTD_TRY(ensure_builtin(schema::kLoadsTableName, builtin_loads_, &schema::LoadsTableSchema));
     INGESTD_TRY(ensure_builtin(schema::kVersionTableName, builtin_version_, &schema::VersionTableSchema));
-    if (request.state) {
+    if (with_state) {
       INGESTD_TRY(ensure_builtin(schema::kPipelineStateTableName, builtin_state_, &schema::PipelineStateTableSchema));
     }
     return plans;
   }
 
-  // Creates missing tables and columns. All conflicts are found before the
-  // first statement runs, and the caller rolls back on error anyway.
-  Status Migrate(const std::vector<TablePlan>& plans, const Catalog& catalog, std::stop_token stop,
+  // Creates missing tables and columns and records them in `catalog`. All
+  // conflicts are found before the first statement runs, and the caller
+  // rolls back on error anyway.
+  Status Migrate(const std::vector<TablePlan>& plans, Catalog& catalog, std::stop_token stop,
                  std::string_view load_id) {
     std::string conflicts;
     for (const TablePlan& plan : plans) {
@@ -362,18 +506,20 @@ class PostgresDestination final : public Destination {
       return FailedPrecondition(conflicts +
                                 " (ingestd never retypes columns; change the column or the schema)");
     }
-    INGESTD_TRY(conn_.Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(config_.dataset)));
     for (const TablePlan& plan : plans) {
       if (stop.stop_requested()) return Cancelled(load_id);
       auto it = catalog.find(plan.table->name());
       if (it == catalog.end()) {
         std::string sql = "CREATE TABLE " + Qualified(plan.table->name()) + " (";
+        std::vector<std::pair<std::string, std::string>> created;
         for (std::size_t i = 0; i < plan.columns.size(); ++i) {
           if (i > 0) sql += ", ";
           sql += ColumnDdl(plan.columns[i], /*with_not_null=*/true, /*with_unique=*/true);
+          created.emplace_back(plan.columns[i].name, plan.columns[i].type);
         }
         sql += ")";
         INGESTD_TRY(conn_.Exec(sql));
+        catalog.emplace(plan.table->name(), std::move(created));
         continue;
       }
       std::string adds;
@@ -384,29 +530,9 @@ class PostgresDestination final : public Destination {
         if (!adds.empty()) adds += ", ";
         // Added columns are nullable: the table may already hold rows.
         adds += "ADD COLUMN " + ColumnDdl(c, /*with_not_null=*/false, /*with_unique=*/true);
+        it->second.emplace_back(c.name, c.type);
       }
       if (!adds.empty()) INGESTD_TRY(conn_.Exec("ALTER TABLE " + Qualified(plan.table->name()) + " " + adds));
-    }
-    return OkStatus();
-  }
-
-  // Staging tables for every table of the merge chains in this load, dropped
-  // and created anew: empty, and with exactly the schema's columns.
-  Status CreateStagingTables(const std::vector<const TableSchema*>& tables) {
-    INGESTD_TRY(conn_.Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(config_.staging_dataset)));
-    for (const TableSchema* t : tables) {
-      std::string sql = "DROP TABLE IF EXISTS " + Staged(t->name()) + "; CREATE TABLE " +
-                        Staged(t->name()) + " (";
-      bool first = true;
-      for (const ColumnSchema& c : t->columns()) {
-        if (!c.IsComplete()) continue;
-        if (!first) sql += ", ";
-        first = false;
-        sql += ColumnDdl(ColumnDef{c.name, PgTypeName(c), c.IsNullable(), false},
-                         /*with_not_null=*/true, /*with_unique=*/false);
-      }
-      sql += ")";
-      INGESTD_TRY(conn_.Exec(sql));
     }
     return OkStatus();
   }
@@ -756,118 +882,58 @@ class PostgresDestination final : public Destination {
     return RunSql(sql, stop, load_id, {TimestampLiteral(boundary)});
   }
 
-  Result<LoadResult> LoadInTransaction(const LoadRequest& request, std::stop_token stop) {
+  // Nested tables of `root` with complete columns, in schema order.
+  static std::vector<const TableSchema*> ChainOf(const schema::Schema& s, const TableSchema& root) {
+    std::vector<const TableSchema*> nested;
+    for (const TableSchema& t : s.tables()) {
+      if (&t != &root && t.HasCompleteColumns() && s.RootTableOf(t.name()) == &root) nested.push_back(&t);
+    }
+    return nested;
+  }
+
+  static bool Contains(const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+
+  // Creates the staging table of `t` (dropped first: it may be left from an
+  // earlier load) or adds the columns it lacks.
+  Status EnsureStaging(SessionState& st, const TableSchema& t) {
+    auto it = st.staging.find(t.name());
+    if (it == st.staging.end()) {
+      if (st.staging.empty()) {
+        INGESTD_TRY(conn_.Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(config_.staging_dataset)));
+      }
+      std::vector<std::string> names;
+      std::string sql = "DROP TABLE IF EXISTS " + Staged(t.name()) + "; CREATE TABLE " + Staged(t.name()) + " (";
+      for (const ColumnSchema& c : t.columns()) {
+        if (!c.IsComplete()) continue;
+        if (!names.empty()) sql += ", ";
+        sql += ColumnDdl(ColumnDef{c.name, PgTypeName(c), c.IsNullable(), false},
+                         /*with_not_null=*/true, /*with_unique=*/false);
+        names.push_back(c.name);
+      }
+      sql += ")";
+      INGESTD_TRY(conn_.Exec(sql));
+      st.staging.emplace(t.name(), std::move(names));
+      return OkStatus();
+    }
+    std::string adds;
+    for (const ColumnSchema& c : t.columns()) {
+      if (!c.IsComplete() || Contains(it->second, c.name)) continue;
+      if (!adds.empty()) adds += ", ";
+      adds += "ADD COLUMN " + ColumnDdl(ColumnDef{c.name, PgTypeName(c), true, false},
+                                        /*with_not_null=*/false, /*with_unique=*/false);
+      it->second.push_back(c.name);
+    }
+    if (!adds.empty()) INGESTD_TRY(conn_.Exec("ALTER TABLE " + Staged(t.name()) + " " + adds));
+    return OkStatus();
+  }
+
+  // `_dlt_version` and `_dlt_pipeline_state` rows as asked; `_dlt_loads`
+  // last: it marks the load complete.
+  Status InsertSystemRows(const LoadRequest& request, std::stop_token stop) {
     const schema::Schema& s = *request.schema;
     const std::string& load_id = request.load_id;
-    if (stop.stop_requested()) return Cancelled(load_id);
-    // Loads into one dataset take turns; the lock ends with the transaction.
-    INGESTD_TRY(conn_.ExecParams("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                                 {"ingestd:" + config_.dataset}));
-    INGESTD_ASSIGN_OR_RETURN(bool has_loads, TableExists(config_.dataset, schema::kLoadsTableName));
-    if (has_loads) {
-      INGESTD_ASSIGN_OR_RETURN(bool loaded, LoadIdPresent(load_id));
-      if (loaded) {
-        LoadResult done;
-        done.already_loaded = true;
-        return done;
-      }
-    }
-
-    // Which tables are loaded how.
-    for (const TableLoad& tl : request.tables) {
-      const TableSchema* t = s.FindTable(tl.table);
-      if (t == nullptr || !t->HasCompleteColumns()) {
-        return InvalidArgument("table " + tl.table +
-                               " has load files but no complete columns in schema " + s.name());
-      }
-    }
-    std::vector<const TableSchema*> merge_roots;
-    for (const TableLoad& tl : request.tables) {
-      if (s.ResolveWriteDisposition(tl.table) != WriteDisposition::kMerge) continue;
-      const TableSchema* root = s.RootTableOf(tl.table);
-      if (root == nullptr) return InvalidArgument("table " + tl.table + ": broken parent chain");
-      if (std::find(merge_roots.begin(), merge_roots.end(), root) == merge_roots.end()) {
-        merge_roots.push_back(root);
-      }
-    }
-    auto chain_of = [&](const TableSchema& root) {
-      std::vector<const TableSchema*> nested;
-      for (const TableSchema& t : s.tables()) {
-        if (&t != &root && t.HasCompleteColumns() && s.RootTableOf(t.name()) == &root) {
-          nested.push_back(&t);
-        }
-      }
-      return nested;
-    };
-
-    // 2. Tables.
-    INGESTD_ASSIGN_OR_RETURN(std::vector<TablePlan> plans, PlanTables(request));
-    INGESTD_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(config_.dataset));
-    INGESTD_TRY(Migrate(plans, catalog, stop, load_id));
-    if (!merge_roots.empty()) {
-      std::vector<const TableSchema*> staged;
-      for (const TableSchema* root : merge_roots) {
-        staged.push_back(root);
-        for (const TableSchema* t : chain_of(*root)) staged.push_back(t);
-      }
-      INGESTD_TRY(CreateStagingTables(staged));
-    }
-
-    // 3. replace: empty the replaced chains (truncate-and-insert).
-    std::string truncate;
-    for (const std::string& name : request.replace_tables) {
-      const TableSchema* root = s.FindTable(name);
-      if (root == nullptr) return InvalidArgument("replace table " + name + " is not in the schema");
-      std::vector<const TableSchema*> chain = chain_of(*root);
-      chain.insert(chain.begin(), root);
-      for (const TableSchema* t : chain) {
-        if (!t->HasCompleteColumns()) continue;
-        truncate += (truncate.empty() ? "TRUNCATE TABLE " : ", ") + Qualified(t->name());
-      }
-    }
-    if (!truncate.empty()) INGESTD_TRY(RunSql({truncate}, stop, load_id));
-
-    // 4. Data.
-    LoadResult result;
-    for (const TableLoad& tl : request.tables) {
-      if (stop.stop_requested()) return Cancelled(load_id);
-      const TableSchema& t = *s.FindTable(tl.table);
-      const bool staged = s.ResolveWriteDisposition(tl.table) == WriteDisposition::kMerge;
-      Result<std::uint64_t> rows =
-          CopyTable(tl, t, staged ? Staged(t.name()) : Qualified(t.name()), stop, load_id);
-      if (!rows.ok()) return rows.error().WithContext("table " + tl.table);
-      auto it = std::find_if(result.rows_per_table.begin(), result.rows_per_table.end(),
-                             [&](const auto& e) { return e.first == tl.table; });
-      if (it == result.rows_per_table.end()) {
-        result.rows_per_table.emplace_back(tl.table, *rows);
-      } else {
-        it->second += *rows;
-      }
-    }
-
-    // 5. Merge.
-    for (std::size_t i = 0; i < merge_roots.size(); ++i) {
-      const TableSchema& root = *merge_roots[i];
-      const std::vector<const TableSchema*> nested = chain_of(root);
-      const MergeStrategy strategy = s.ResolveMergeStrategy(root.name()).value_or(MergeStrategy::kDeleteInsert);
-      Status merged;
-      switch (strategy) {
-        case MergeStrategy::kDeleteInsert:
-          merged = MergeDeleteInsert(root, nested, static_cast<int>(i), stop, load_id);
-          break;
-        case MergeStrategy::kUpsert: merged = MergeUpsert(root, nested, false, stop, load_id); break;
-        case MergeStrategy::kInsertOnly: merged = MergeUpsert(root, nested, true, stop, load_id); break;
-        case MergeStrategy::kScd2:
-          merged = MergeScd2(root, nested, request.created_at, stop, load_id);
-          break;
-      }
-      if (!merged.ok()) {
-        return merged.error().WithContext("merge (" + std::string(schema::MergeStrategyName(strategy)) +
-                                          ") of table " + root.name());
-      }
-    }
-
-    // 6. System rows; `_dlt_loads` last: it marks the load complete.
     if (stop.stop_requested()) return Cancelled(load_id);
     if (request.store_schema_version) {
       INGESTD_TRY(conn_.ExecParams(
@@ -898,7 +964,7 @@ class PostgresDestination final : public Destination {
                                      " VALUES ($1, $2, 0, " + inserted_at + ", $3)",
                                  params));
     if (stop.stop_requested()) return Cancelled(load_id);
-    return result;
+    return OkStatus();
   }
 
   PostgresConfig config_;
@@ -910,6 +976,69 @@ class PostgresDestination final : public Destination {
   std::optional<TableSchema> builtin_version_;
   std::optional<TableSchema> builtin_state_;
 };
+
+// The package's transaction between BeginLoad() and Commit(); rolls back
+// when destroyed uncommitted.
+class PgLoadSession final : public LoadSession {
+ public:
+  PgLoadSession(PostgresDestination& destination, LoadBegin begin) : d_(destination) {
+    st_.begin = std::move(begin);
+  }
+  PgLoadSession(const PgLoadSession&) = delete;
+  PgLoadSession& operator=(const PgLoadSession&) = delete;
+  ~PgLoadSession() override { d_.SessionRollback(st_); }
+
+  Status Begin(std::stop_token stop) { return Ended(d_.SessionBegin(st_, std::move(stop))); }
+
+  bool already_loaded() const override { return st_.already_loaded; }
+
+  Status Append(const schema::Schema& schema, const std::vector<TableLoad>& tables,
+                std::stop_token stop) override {
+    if (st_.already_loaded) return OkStatus();
+    INGESTD_TRY(Usable());
+    return Ended(d_.SessionAppend(st_, schema, tables, /*with_state=*/false, std::move(stop)));
+  }
+
+  Result<LoadResult> Commit(const LoadRequest& request, std::stop_token stop) override {
+    if (st_.already_loaded) {
+      LoadResult done;
+      done.already_loaded = true;
+      return done;
+    }
+    INGESTD_TRY(Usable());
+    Result<LoadResult> result = d_.SessionCommit(st_, request, std::move(stop));
+    if (!result.ok()) {
+      INGESTD_TRY(Ended(Status(std::move(result).error())));
+    }
+    return result;
+  }
+
+ private:
+  Status Usable() const {
+    if (st_.failed || !st_.open) {
+      return FailedPrecondition(d_.LoadContext(st_.begin.load_id) +
+                                ": the load ended after an earlier error; nothing of it was committed");
+    }
+    return OkStatus();
+  }
+
+  // On error: roll back, and name the load in the message.
+  Status Ended(Status status) {
+    if (status.ok()) return status;
+    st_.failed = true;
+    d_.SessionRollback(st_);
+    return status.error().WithContext(d_.LoadContext(st_.begin.load_id));
+  }
+
+  PostgresDestination& d_;
+  PostgresDestination::SessionState st_;
+};
+
+Result<std::unique_ptr<LoadSession>> PostgresDestination::BeginLoad(const LoadBegin& begin, std::stop_token stop) {
+  auto session = std::make_unique<PgLoadSession>(*this, begin);
+  INGESTD_TRY(session->Begin(std::move(stop)));
+  return std::unique_ptr<LoadSession>(std::move(session));
+}
 
 }  // namespace
 

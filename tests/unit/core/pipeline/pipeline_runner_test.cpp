@@ -210,9 +210,13 @@ TEST_F(PipelineRunnerTest, EventsOfARun) {
   EXPECT_EQ(summary.bytes_extracted, file_bytes);
 
   using K = RunEvent::Kind;
+  // Loading starts with normalization (one job here, so no load progress
+  // before normalization ends).
   EXPECT_THAT(Kinds(), ElementsAre(K::kStageStarted, K::kProgress, K::kProgress, K::kProgress, K::kStageFinished,
-                                   K::kStageStarted, K::kProgress, K::kSchemaChanged, K::kStageFinished,
-                                   K::kStageStarted, K::kProgress, K::kProgress, K::kStageFinished));
+                                   K::kStageStarted, K::kStageStarted, K::kProgress, K::kSchemaChanged,
+                                   K::kStageFinished, K::kProgress, K::kStageFinished));
+  EXPECT_EQ(events_[5].stage, "normalize");
+  EXPECT_EQ(events_[6].stage, "load");
   // extract: every 1,000 items, then the total.
   EXPECT_EQ(events_[1].stage, "extract");
   EXPECT_EQ(events_[1].rows, 1000u);
@@ -220,20 +224,21 @@ TEST_F(PipelineRunnerTest, EventsOfARun) {
   EXPECT_EQ(events_[3].rows, 2500u);
   EXPECT_EQ(events_[3].bytes, file_bytes);
   // normalize: one block (less than 4 MiB), all root and nested rows.
-  EXPECT_EQ(events_[6].stage, "normalize");
-  EXPECT_EQ(events_[6].rows, 2500u + 5000u);
-  EXPECT_EQ(events_[6].bytes, file_bytes);
-  const RunEvent& changed = events_[7];
+  EXPECT_EQ(events_[7].stage, "normalize");
+  EXPECT_EQ(events_[7].rows, 2500u + 5000u);
+  EXPECT_EQ(events_[7].bytes, file_bytes);
+  const RunEvent& changed = events_[8];
   EXPECT_EQ(changed.schema_version, summary.schema_version);
   EXPECT_THAT(changed.new_tables, ::testing::Contains("orders"));
   EXPECT_THAT(changed.new_tables, ::testing::Contains("orders__tags"));
   EXPECT_THAT(changed.new_columns, ::testing::Contains("orders.name"));
-  // load: at the start and with the rows at the end.
+  EXPECT_EQ(events_[9].stage, "normalize");
+  // load: the rows once committed.
   EXPECT_EQ(events_[10].stage, "load");
-  EXPECT_EQ(events_[10].rows, 0u);
-  EXPECT_EQ(events_[11].rows, 7500u);
+  EXPECT_EQ(events_[10].rows, 7500u);
+  EXPECT_EQ(events_[11].stage, "load");
   EXPECT_EQ(RunEventKindName(K::kProgress), "progress");
-  EXPECT_EQ(FormatRunEvent(events_[11]), "progress load 7500 rows, 0 bytes");
+  EXPECT_EQ(FormatRunEvent(events_[10]), "progress load 7500 rows, 0 bytes");
 
   // Nothing new, same schema: no schema_changed.
   events_.clear();
