@@ -80,7 +80,7 @@ class PostgresDestinationTest : public ::testing::Test {
   /// Normalizes `json` into `table` on top of schema_ (which keeps growing)
   /// and writes one load file per table: a load package as the runner makes.
   LoadRequest Package(std::string_view json, const std::string& table, const std::string& load_id,
-                      double created_at = 1700000000.0) {
+                      double created_at = 1700000000.0, const std::string& file_tag = "") {
     normalize::NormalizeOptions options;
     options.load_id = load_id;
     options.row_id_seed = ++seed_;
@@ -98,7 +98,7 @@ class PostgresDestinationTest : public ::testing::Test {
     request.store_schema_version = bumped;
     request.created_at = created_at;
     for (const normalize::TableRows& rows : batch.tables()) {
-      const std::string path = (dir_ / (load_id + "." + rows.table + ".lf")).string();
+      const std::string path = (dir_ / (load_id + file_tag + "." + rows.table + ".lf")).string();
       auto writer = package::LoadFileWriter::Create(path);
       EXPECT_TRUE(writer.ok()) << writer.error().ToString();
       Status appended = writer->Append(rows, *schema_.FindTable(rows.table));
@@ -673,6 +673,154 @@ TEST_F(PostgresDestinationTest, StopDuringCopyRollsBack) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_FALSE(*loaded);
   EXPECT_EQ(Scalar("SELECT to_regclass('" + Q("big") + "') IS NULL"), "t");
+}
+
+// --- load sessions: files appended while normalization goes on ---------------
+
+// One part of a package: its files and the schema as it stood after them.
+struct Part {
+  std::vector<TableLoad> tables;
+  schema::Schema schema;
+};
+
+TEST_F(PostgresDestinationTest, SessionTakesPartsAsTheSchemaGrowsAndCommitsOnce) {
+  LoadRequest a = Package(R"([{"id": 1, "name": "a"}])", "events", "7.1", 1700000000.0, "a");
+  Part first{a.tables, schema_};
+  LoadRequest b = Package(R"([{"id": 2, "name": "b", "extra": true, "tags": ["x", "y"]}])", "events", "7.1",
+                          1700000000.0, "b");
+  Part second{b.tables, schema_};
+
+  LoadBegin begin;
+  begin.load_id = "7.1";
+  begin.pipeline_name = "pgtest_pipeline";
+  begin.created_at = 1700000000.0;
+  Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  EXPECT_FALSE((*session)->already_loaded());
+  Status appended = (*session)->Append(first.schema, first.tables, std::stop_token{});
+  ASSERT_TRUE(appended.ok()) << appended.error().ToString();
+  EXPECT_TRUE(Tables().empty()) << "nothing is visible before the commit";
+  // The second part brings a column and a nested table the first did not have.
+  appended = (*session)->Append(second.schema, second.tables, std::stop_token{});
+  ASSERT_TRUE(appended.ok()) << appended.error().ToString();
+  EXPECT_TRUE(Tables().empty());
+
+  LoadRequest commit = b;
+  commit.tables.clear();
+  commit.store_schema_version = true;
+  Result<LoadResult> committed = (*session)->Commit(commit, std::stop_token{});
+  ASSERT_TRUE(committed.ok()) << committed.error().ToString();
+  EXPECT_THAT(committed->rows_per_table,
+              ElementsAre(std::pair<std::string, std::uint64_t>("events", 2),
+                          std::pair<std::string, std::uint64_t>("events__tags", 2)));
+  EXPECT_EQ(Query("SELECT id::text, name, extra::text FROM " + Q("events") + " ORDER BY id"),
+            (std::vector<std::vector<std::string>>{{"1", "a", std::string(kNull)}, {"2", "b", "true"}}));
+  EXPECT_EQ(Count("events__tags"), 2);
+  EXPECT_EQ(Scalar("SELECT string_agg(load_id, ',') FROM " + Q("_dlt_loads")), "7.1");
+  EXPECT_EQ(Count("_dlt_version"), 1);
+}
+
+TEST_F(PostgresDestinationTest, SessionDroppedUncommittedLeavesNothingAndTheConnectionWorks) {
+  LoadRequest request = Package(R"([{"id": 1}, {"id": 2}])", "items", "7.2");
+  LoadBegin begin;
+  begin.load_id = "7.2";
+  {
+    Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+    ASSERT_TRUE(session.ok()) << session.error().ToString();
+    ASSERT_TRUE((*session)->Append(schema_, request.tables, std::stop_token{}).ok());
+  }  // normalization failed: the session goes away uncommitted
+  EXPECT_TRUE(Tables().empty());
+  MustLoad(request);  // the package again, as the next run loads it
+  EXPECT_EQ(Count("items"), 2);
+  EXPECT_EQ(Count("_dlt_loads"), 1);
+}
+
+TEST_F(PostgresDestinationTest, SessionAfterAFailedAppendRefusesToCommit) {
+  ASSERT_TRUE(conn_->Exec("CREATE SCHEMA " + dataset_ + "; CREATE TABLE " + Q("items") + " (id text)").ok());
+  LoadRequest request = Package(R"([{"id": 1}])", "items", "7.3");
+  LoadBegin begin;
+  begin.load_id = "7.3";
+  Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  Status appended = (*session)->Append(schema_, request.tables, std::stop_token{});
+  ASSERT_FALSE(appended.ok());
+  EXPECT_THAT(appended.error().message(), HasSubstr("column id exists as text but the schema needs bigint"));
+  EXPECT_THAT(appended.error().message(), HasSubstr("postgres load 7.3 into " + dataset_));
+  request.tables.clear();
+  Result<LoadResult> committed = (*session)->Commit(request, std::stop_token{});
+  ASSERT_FALSE(committed.ok());
+  EXPECT_EQ(committed.error().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(committed.error().message(), HasSubstr("nothing of it was committed"));
+  EXPECT_THAT(Tables(), ElementsAre("items"));
+  EXPECT_EQ(Count("items"), 0);
+}
+
+TEST_F(PostgresDestinationTest, SessionMergeStagingGrowsWithTheParts) {
+  schema::ResourceHints hints;
+  hints.table_name = "customers";
+  hints.write_disposition = schema::WriteDisposition::kMerge;
+  hints.primary_key = {"id"};
+  Hints(hints);
+  MustLoad(Package(R"([{"id": 1, "name": "one"}, {"id": 3, "name": "three", "orders": [{"o": "3a"}]}])",
+                   "customers", "7.4"));
+  LoadRequest a = Package(R"([{"id": 1, "name": "uno"}])", "customers", "7.5", 1700000001.0, "a");
+  Part first{a.tables, schema_};
+  LoadRequest b = Package(R"([{"id": 2, "name": "two", "vip": true, "orders": [{"o": "2a"}, {"o": "2b"}]}])",
+                          "customers", "7.5", 1700000001.0, "b");
+  LoadBegin begin;
+  begin.load_id = "7.5";
+  Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  ASSERT_TRUE((*session)->Append(first.schema, first.tables, std::stop_token{}).ok());
+  // The second part's tables come with the final request instead.
+  Result<LoadResult> committed = (*session)->Commit(b, std::stop_token{});
+  ASSERT_TRUE(committed.ok()) << committed.error().ToString();
+  EXPECT_EQ(Query("SELECT id::text, name, coalesce(vip::text, '-') FROM " + Q("customers") + " ORDER BY id"),
+            (std::vector<std::vector<std::string>>{{"1", "uno", "-"}, {"2", "two", "true"}, {"3", "three", "-"}}));
+  EXPECT_EQ(Query("SELECT c.id::text, o.o FROM " + Q("customers__orders") + " o JOIN " + Q("customers") +
+                  " c ON c._dlt_id = o._dlt_root_id ORDER BY 1, 2"),
+            (std::vector<std::vector<std::string>>{{"2", "2a"}, {"2", "2b"}, {"3", "3a"}}));
+}
+
+TEST_F(PostgresDestinationTest, SessionReplaceEmptiesTablesBeforeTheirFirstRowsAndTheRestAtCommit) {
+  schema::ResourceHints hints;
+  hints.table_name = "snapshot";
+  hints.write_disposition = schema::WriteDisposition::kReplace;
+  Hints(hints);
+  const fs::path c = CaseDir("replace_two_runs");
+  MustLoad(Package(ReadFile(c / "run1.json"), "snapshot", "7.6"));
+  LoadRequest second = Package(ReadFile(c / "run2.json"), "snapshot", "7.7");
+  LoadBegin begin;
+  begin.load_id = "7.7";
+  begin.replace_tables = second.replace_tables;
+  Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  // Each table in its own part, as two jobs would hand them over.
+  for (const TableLoad& t : second.tables) {
+    ASSERT_TRUE((*session)->Append(schema_, {t}, std::stop_token{}).ok());
+  }
+  LoadRequest commit = second;
+  commit.tables.clear();
+  ASSERT_TRUE((*session)->Commit(commit, std::stop_token{}).ok());
+  EXPECT_EQ(Query("SELECT id::text, v FROM " + Q("snapshot") + " ORDER BY id"),
+            (std::vector<std::vector<std::string>>{{"1", "a2"}, {"4", "d"}}));
+  EXPECT_EQ(Query("SELECT k::text FROM " + Q("snapshot__kids")), (std::vector<std::vector<std::string>>{{"9"}}));
+  EXPECT_EQ(Count("snapshot__other"), 0) << "a nested table without new rows is emptied at commit";
+}
+
+TEST_F(PostgresDestinationTest, SessionOfALoadedPackageDoesNothing) {
+  LoadRequest request = Package(R"([{"id": 1}])", "items", "7.8");
+  MustLoad(request);
+  LoadBegin begin;
+  begin.load_id = "7.8";
+  Result<std::unique_ptr<LoadSession>> session = dest_->BeginLoad(begin, std::stop_token{});
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  EXPECT_TRUE((*session)->already_loaded());
+  ASSERT_TRUE((*session)->Append(schema_, request.tables, std::stop_token{}).ok());
+  Result<LoadResult> committed = (*session)->Commit(request, std::stop_token{});
+  ASSERT_TRUE(committed.ok()) << committed.error().ToString();
+  EXPECT_TRUE(committed->already_loaded);
+  EXPECT_EQ(Count("items"), 1);
 }
 
 TEST_F(PostgresDestinationTest, CopyThroughput) {
