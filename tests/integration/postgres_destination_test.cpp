@@ -808,6 +808,27 @@ TEST_F(PostgresDestinationTest, SessionReplaceEmptiesTablesBeforeTheirFirstRowsA
   EXPECT_EQ(Count("snapshot__other"), 0) << "a nested table without new rows is emptied at commit";
 }
 
+TEST_F(PostgresDestinationTest, UniqueConstraintsOfNewTablesComeAfterTheRowsWithTheUsualNames) {
+  MustLoad(Package(R"([{"id": 1, "tags": ["a"]}])", "items", "7.9"));
+  EXPECT_EQ(Query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid IN ('" + Q("items") +
+                  "'::regclass, '" + Q("items__tags") + "'::regclass) ORDER BY 1"),
+            (std::vector<std::vector<std::string>>{{"items__dlt_id_key", "UNIQUE (_dlt_id)"},
+                                                   {"items__tags__dlt_id_key", "UNIQUE (_dlt_id)"}}));
+  // Rows that break the constraint fail the load at commit: nothing stays.
+  const std::string path = (dir_ / "dup.lf").string();
+  {
+    LoadRequest dup = Package(R"([{"id": 2}])", "dups", "7.10");
+    const std::string one = dup.tables.at(0).files.at(0);
+    fs::copy_file(one, path);
+    dup.tables.at(0).files.push_back(path);  // the same rows (and _dlt_id) twice
+    Result<LoadResult> r = dest_->Load(dup, std::stop_token{});
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(r.error().message(), HasSubstr("_dlt_id"));
+    EXPECT_THAT(r.error().message(), HasSubstr("postgres load 7.10"));
+  }
+  EXPECT_THAT(Tables(), ElementsAre("_dlt_loads", "_dlt_version", "items", "items__tags"));
+}
+
 TEST_F(PostgresDestinationTest, SessionOfALoadedPackageDoesNothing) {
   LoadRequest request = Package(R"([{"id": 1}])", "items", "7.8");
   MustLoad(request);
