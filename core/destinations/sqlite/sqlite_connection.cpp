@@ -164,6 +164,10 @@ Result<SqliteConnection> SqliteConnection::Open(const std::string& path,
   if (options.wal) {
     INGESTD_TRY(connection.Exec("PRAGMA journal_mode=WAL", "switching " + path + " to WAL mode"));
   }
+  if (options.cache_kib > 0) {
+    INGESTD_TRY(connection.Exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib),
+                                "setting the page cache size of " + path));
+  }
   return connection;
 }
 

@@ -70,6 +70,10 @@ struct SqliteOpenOptions {
   /// Write-ahead logging: readers never block the writer and a commit is one
   /// append to the -wal file.
   bool wal = true;
+  /// Page cache size in KiB (PRAGMA cache_size); 0 keeps SQLite's 2 MiB.
+  /// A load's transaction spills pages to the WAL once the cache is full
+  /// and then reads them back through the WAL index, so loads want more.
+  int cache_kib = 0;
 };
 
 /// One SQLite database connection (sqlite3*): the only code besides

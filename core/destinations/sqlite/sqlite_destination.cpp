@@ -28,6 +28,9 @@ using schema::WriteDisposition;
 // SQLite has no identifier limit; 9999 is what SQLAlchemy's dialects (and so
 // dlt's sqlalchemy destination on SQLite) report.
 constexpr std::size_t kMaxIdentifierLength = 9999;
+// The load connection's page cache (see SqliteOpenOptions::cache_kib):
+// chosen by measurement (docs/benchmarks.md), within the memory budget.
+constexpr int kLoadCacheKib = 32 * 1024;
 
 constexpr std::string_view kValidFrom = "_dlt_valid_from";
 constexpr std::string_view kValidTo = "_dlt_valid_to";
@@ -859,6 +862,7 @@ Result<std::unique_ptr<Destination>> OpenSqlite(const SqliteConfig& config) {
   if (config.path.empty()) return InvalidArgument("sqlite destination: no database path");
   SqliteOpenOptions options;
   options.busy_timeout_ms = config.busy_timeout_ms;
+  options.cache_kib = kLoadCacheKib;
   auto connection = SqliteConnection::Open(config.path, options);
   if (!connection.ok()) return connection.error().WithContext("sqlite dataset " + config.dataset);
   return std::unique_ptr<Destination>(std::make_unique<SqliteDestination>(std::move(connection).value(), config));
