@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/common/zero_padded.hpp"
+
 namespace ingestd::destinations::postgres {
 namespace {
 
@@ -38,14 +40,6 @@ void AppendInt(std::string& out, std::int64_t v) {
   out.append(buf, end);
 }
 
-void AppendPadded(std::string& out, std::int64_t v, int width) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  (void)ec;
-  for (auto n = end - buf; n < width; ++n) out.push_back('0');
-  out.append(buf, end);
-}
-
 // Floor division for negative microseconds and days.
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -64,11 +58,11 @@ bool AppendDate(std::string& out, std::int64_t days) {
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   const bool bc = y <= 0;
-  AppendPadded(out, bc ? 1 - y : y, 4);
+  AppendZeroPadded(out, bc ? 1 - y : y, 4);
   out.push_back('-');
-  AppendPadded(out, m, 2);
+  AppendZeroPadded(out, m, 2);
   out.push_back('-');
-  AppendPadded(out, d, 2);
+  AppendZeroPadded(out, d, 2);
   return bc;
 }
 
@@ -76,14 +70,14 @@ bool AppendDate(std::string& out, std::int64_t days) {
 void AppendTimeOfDay(std::string& out, std::int64_t micros) {
   const std::int64_t seconds = micros / 1'000'000;
   const std::int64_t fraction = micros % 1'000'000;
-  AppendPadded(out, seconds / 3600, 2);
+  AppendZeroPadded(out, seconds / 3600, 2);
   out.push_back(':');
-  AppendPadded(out, seconds / 60 % 60, 2);
+  AppendZeroPadded(out, seconds / 60 % 60, 2);
   out.push_back(':');
-  AppendPadded(out, seconds % 60, 2);
+  AppendZeroPadded(out, seconds % 60, 2);
   if (fraction != 0) {
     out.push_back('.');
-    AppendPadded(out, fraction, 6);
+    AppendZeroPadded(out, fraction, 6);
   }
 }
 

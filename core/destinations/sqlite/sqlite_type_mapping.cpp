@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/common/check.hpp"
+#include "core/common/zero_padded.hpp"
 
 namespace ingestd::destinations::sqlite {
 namespace {
@@ -46,25 +47,14 @@ std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   return q;
 }
 
-// `width` decimal digits of 0 <= v < 10^width, zero-padded. snprintf costs
-// a few percent of a SQLite load with three timestamps per row.
-void AppendPadded(std::string& out, std::int64_t v, int width) {
-  char buf[8];
-  for (int i = width - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  out.append(buf, static_cast<std::size_t>(width));
-}
-
 void AppendDate(std::string& out, std::int64_t days) {
   CivilDate c = CivilFromDays(days);
   if (c.year >= 0 && c.year <= 9999) {
-    AppendPadded(out, c.year, 4);
+    AppendZeroPadded(out, c.year, 4);
     out.push_back('-');
-    AppendPadded(out, c.month, 2);
+    AppendZeroPadded(out, c.month, 2);
     out.push_back('-');
-    AppendPadded(out, c.day, 2);
+    AppendZeroPadded(out, c.day, 2);
     return;
   }
   char buf[32];
@@ -77,14 +67,14 @@ void AppendTime(std::string& out, std::int64_t time_micros) {
   const std::int64_t seconds = time_micros / kMicrosPerSecond;
   const std::int64_t fraction = time_micros % kMicrosPerSecond;
   if (time_micros >= 0 && seconds / 3600 < 100) {
-    AppendPadded(out, seconds / 3600, 2);
+    AppendZeroPadded(out, seconds / 3600, 2);
     out.push_back(':');
-    AppendPadded(out, seconds / 60 % 60, 2);
+    AppendZeroPadded(out, seconds / 60 % 60, 2);
     out.push_back(':');
-    AppendPadded(out, seconds % 60, 2);
+    AppendZeroPadded(out, seconds % 60, 2);
     if (fraction != 0) {
       out.push_back('.');
-      AppendPadded(out, fraction, 6);
+      AppendZeroPadded(out, fraction, 6);
     }
     return;
   }
