@@ -262,6 +262,57 @@ TEST_F(SqliteDestinationTest, MergeDeleteInsertWithNestedTablesDedupAndHardDelet
   EXPECT_THAT(Query("SELECT value FROM customers__tags"), ElementsAre("w"));
 }
 
+// --- load sessions: files appended while normalization goes on ---------------
+
+TEST_F(SqliteDestinationTest, SessionMergesPartsAsTheSchemaGrowsAndCommitsOnce) {
+  TableSchema t = Table("customers", WriteDisposition::kMerge, MergeStrategy::kDeleteInsert);
+  t.AddColumn(PrimaryKey("id"));
+  schema_.AddTable(t);
+  MustLoad(R"([{"id": 1, "v": "a"}, {"id": 2, "v": "b", "tags": ["x"]}])", "customers");
+
+  LoadRequest first = Package(R"([{"id": 1, "v": "a2"}])", "customers", kT2);
+  const schema::Schema first_schema = schema_;
+  // The second part brings a column and staged rows of a nested table.
+  LoadRequest second = Package(R"([{"id": 3, "v": "c", "vip": true, "tags": ["y", "z"]}])", "customers", kT2);
+  LoadBegin begin;
+  begin.load_id = "session.1";
+  begin.created_at = kT2;
+  auto session = destination_->BeginLoad(begin, std::stop_token());
+  ASSERT_TRUE(session.ok()) << session.error().ToString();
+  ASSERT_TRUE((*session)->Append(first_schema, first.tables, std::stop_token()).ok());
+  Status appended = (*session)->Append(schema_, second.tables, std::stop_token());
+  ASSERT_TRUE(appended.ok()) << appended.error().ToString();
+  EXPECT_THAT(Query("SELECT id, v FROM customers ORDER BY id"), ElementsAre("1|a", "2|b"))
+      << "another connection sees nothing of the load before the commit";
+
+  LoadRequest commit = second;
+  commit.load_id = "session.1";
+  commit.tables.clear();
+  auto committed = (*session)->Commit(commit, std::stop_token());
+  ASSERT_TRUE(committed.ok()) << committed.error().ToString();
+  EXPECT_THAT(Query("SELECT id, v, vip FROM customers ORDER BY id"), ElementsAre("1|a2|NULL", "2|b|NULL", "3|c|1"));
+  EXPECT_THAT(Query("SELECT c.id, t.value FROM customers__tags t JOIN customers c ON t._dlt_root_id = c._dlt_id "
+                    "ORDER BY c.id, t._dlt_list_idx"),
+              ElementsAre("2|x", "3|y", "3|z"));
+  EXPECT_THAT(Query("SELECT COUNT(*) FROM _dlt_loads WHERE load_id = 'session.1'"), ElementsAre("1"));
+}
+
+TEST_F(SqliteDestinationTest, SessionDroppedUncommittedLeavesNothing) {
+  MustLoad(R"([{"id": 1}])", "items");
+  LoadRequest request = Package(R"([{"id": 2, "extra": "x"}])", "items", kT2);
+  LoadBegin begin;
+  begin.load_id = request.load_id;
+  {
+    auto session = destination_->BeginLoad(begin, std::stop_token());
+    ASSERT_TRUE(session.ok()) << session.error().ToString();
+    ASSERT_TRUE((*session)->Append(schema_, request.tables, std::stop_token()).ok());
+  }
+  EXPECT_THAT(Query("SELECT id FROM items ORDER BY id"), ElementsAre("1"));
+  EXPECT_THAT(Query("SELECT COUNT(*) FROM pragma_table_info('items') WHERE name = 'extra'"), ElementsAre("0"));
+  MustLoad(request);  // the package again, as the next run loads it
+  EXPECT_THAT(Query("SELECT id, extra FROM items ORDER BY id"), ElementsAre("1|NULL", "2|x"));
+}
+
 TEST_F(SqliteDestinationTest, MergeDedupSortAndMergeKey) {
   TableSchema t = Table("events", WriteDisposition::kMerge, MergeStrategy::kDeleteInsert);
   t.AddColumn(PrimaryKey("id"));

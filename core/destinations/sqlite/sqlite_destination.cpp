@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <memory>
+#include <set>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -85,7 +87,6 @@ struct TablePlan {
   // 1-based INSERT parameter of each schema column (0: not inserted).
   std::vector<int> parameter_of;
   bool scd2_root = false;
-  bool staging_created = false;
 
   const ColumnSchema& column(std::size_t i) const { return table->column(columns[i]); }
   const std::string& name() const { return table->name(); }
@@ -138,37 +139,32 @@ std::string JoinQuoted(const std::vector<std::string>& names, std::string_view p
   return out;
 }
 
-// Rolls the open transaction back unless Commit() succeeded.
-class TransactionGuard {
- public:
-  explicit TransactionGuard(SqliteConnection& connection) : connection_(connection) {}
-  TransactionGuard(const TransactionGuard&) = delete;
-  TransactionGuard& operator=(const TransactionGuard&) = delete;
-  ~TransactionGuard() {
-    if (connection_.InTransaction()) {
-      // Nothing more can be done about a failed rollback: SQLite undoes an
-      // unfinished transaction itself when the connection closes or the
-      // next process opens the file (hot journal / WAL recovery).
-      (void)connection_.Exec("ROLLBACK", "rolling back the load");
-    }
-  }
-  Status Commit() { return connection_.Exec("COMMIT", "committing the load"); }
-
- private:
-  SqliteConnection& connection_;
+// What the parts of one load share (one LoadRun per part, each against the
+// schema as it stood when its files were written).
+struct LoadMemo {
+  std::set<std::string, std::less<>> emptied;  // tables of replaced chains emptied so far
+  std::map<std::string, std::vector<std::string>, std::less<>> staging;  // temp table -> its columns
+  std::vector<std::string> roots;  // roots of the tables that received rows, in order
+  bool copy_checkpoint_called = false;
+  LoadResult result;
 };
 
-// One Load() call: everything that lives for one transaction.
+// One part of a load (Append) or its end (Finish), inside the transaction.
 class LoadRun {
  public:
-  LoadRun(SqliteConnection& connection, const LoadRequest& request, std::stop_token stop)
-      : db_(connection), request_(request), schema_(*request.schema), stop_(std::move(stop)) {}
+  LoadRun(SqliteConnection& connection, const LoadRequest& request, LoadMemo& memo, std::stop_token stop)
+      : db_(connection), request_(request), schema_(*request.schema), memo_(memo), stop_(std::move(stop)) {}
 
-  Result<LoadResult> Run();
+  Result<bool> AlreadyLoaded();
+  // Creates or widens the tables with rows and inserts request.tables.
+  Status AppendRows();
+  // AppendRows, then everything else of the package: chains, replace,
+  // merge, system rows.
+  Result<LoadResult> Finish();
 
  private:
   Status CheckStop(std::string_view where) const;
-  Result<bool> AlreadyLoaded();
+  Status EmptyOnce(const std::string& table);
   Result<TablePlan*> EnsureTable(const TableSchema& table, bool scd2_root);
   Status AddColumn(const TableSchema& table, const ColumnSchema& column);
   Status EnsureExists(const TableSchema& table);
@@ -189,6 +185,7 @@ class LoadRun {
   SqliteConnection& db_;
   const LoadRequest& request_;
   const schema::Schema& schema_;
+  LoadMemo& memo_;
   std::stop_token stop_;
   std::map<std::string, TablePlan, std::less<>> plans_;
 };
@@ -320,19 +317,32 @@ Status LoadRun::EnsureExists(const TableSchema& table) {
 }
 
 Status LoadRun::EnsureStaging(TablePlan& plan) {
-  if (plan.staging_created) return OkStatus();
+  if (auto it = memo_.staging.find(plan.name()); it != memo_.staging.end()) {
+    // Created by an earlier part: add the columns later parts brought.
+    for (std::size_t i = 0; i < plan.columns.size(); ++i) {
+      const ColumnSchema& c = plan.column(i);
+      if (std::find(it->second.begin(), it->second.end(), c.name) != it->second.end()) continue;
+      INGESTD_TRY(Execute("ALTER TABLE " + Temp(plan.name()) + " ADD COLUMN " + QuoteIdentifier(c.name) + " " +
+                              SqliteTypeName(c),
+                          "adding column " + c.name + " to the staging table of " + plan.name()));
+      it->second.push_back(c.name);
+    }
+    return OkStatus();
+  }
   // The temp schema belongs to this connection and follows its transaction:
   // a rollback undoes the staging tables with everything else.
   const std::string doing = "creating the staging table of " + plan.name();
   INGESTD_TRY(Execute("DROP TABLE IF EXISTS " + Temp(plan.name()), doing));
   std::string sql = "CREATE TEMP TABLE " + QuoteIdentifier(plan.name()) + " (";
+  std::vector<std::string> names;
   for (std::size_t i = 0; i < plan.columns.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += QuoteIdentifier(plan.column(i).name) + " " + SqliteTypeName(plan.column(i));
+    names.push_back(plan.column(i).name);
   }
   sql += ")";
   INGESTD_TRY(Execute(sql, doing));
-  plan.staging_created = true;
+  memo_.staging.emplace(plan.name(), std::move(names));
   return OkStatus();
 }
 
@@ -657,14 +667,59 @@ Status LoadRun::InsertLoad() {
   return insert.Run();
 }
 
-Result<LoadResult> LoadRun::Run() {
-  LoadResult result;
-  INGESTD_ASSIGN_OR_RETURN(bool loaded, AlreadyLoaded());
-  if (loaded) {
-    result.already_loaded = true;
-    return result;
-  }
+Status LoadRun::EmptyOnce(const std::string& table) {
+  if (!memo_.emptied.insert(table).second) return OkStatus();
+  return Execute("DELETE FROM " + Main(table), "emptying replaced table " + table);
+}
+
+Status LoadRun::AppendRows() {
   INGESTD_TRY(CheckStop("before it started"));
+  for (const TableLoad& load : request_.tables) {
+    const WriteDisposition disposition = schema_.ResolveWriteDisposition(load.table);
+    if (disposition == WriteDisposition::kSkip) continue;
+    const TableSchema* table = schema_.FindTable(load.table);
+    const TableSchema* root = schema_.RootTableOf(load.table);
+    if (table == nullptr || root == nullptr) {
+      return InvalidArgument("table " + load.table + " is not in schema " + schema_.name() +
+                             " (or its parent chain is broken)");
+    }
+    if (std::find(memo_.roots.begin(), memo_.roots.end(), root->name()) == memo_.roots.end()) {
+      memo_.roots.push_back(root->name());
+    }
+    const bool scd2_root = table == root && disposition == WriteDisposition::kMerge &&
+                           schema_.ResolveMergeStrategy(root->name()) == MergeStrategy::kScd2;
+    INGESTD_ASSIGN_OR_RETURN(TablePlan * plan, EnsureTable(*table, scd2_root));
+    if (plan == nullptr) {
+      if (load.files.empty()) continue;
+      return InvalidArgument("table " + load.table + " has load files but no column with a data type");
+    }
+    const bool staging = disposition == WriteDisposition::kMerge;
+    if (staging) {
+      INGESTD_TRY(EnsureStaging(*plan));
+    } else if (std::find(request_.replace_tables.begin(), request_.replace_tables.end(), root->name()) !=
+               request_.replace_tables.end()) {
+      // replace (truncate-and-insert): a table is emptied before its first rows.
+      INGESTD_TRY(EmptyOnce(plan->name()));
+    }
+    INGESTD_ASSIGN_OR_RETURN(std::uint64_t rows, CopyFiles(load, *plan, staging));
+    auto it = std::find_if(memo_.result.rows_per_table.begin(), memo_.result.rows_per_table.end(),
+                           [&](const auto& e) { return e.first == load.table; });
+    if (it == memo_.result.rows_per_table.end()) {
+      memo_.result.rows_per_table.emplace_back(load.table, rows);
+    } else {
+      it->second += rows;
+    }
+    // Crash tests stop here: part of the package is written, nothing committed.
+    if (request_.checkpoint && !memo_.copy_checkpoint_called) {
+      memo_.copy_checkpoint_called = true;
+      request_.checkpoint("copy");
+    }
+  }
+  return OkStatus();
+}
+
+Result<LoadResult> LoadRun::Finish() {
+  INGESTD_TRY(AppendRows());
 
   // System tables.
   INGESTD_TRY(EnsureExists(SystemTable(schema_, schema::kLoadsTableName)));
@@ -673,18 +728,15 @@ Result<LoadResult> LoadRun::Run() {
   // Table chains this package touches: every table with rows, every
   // replaced root, each with all its nested tables (a merge or replace must
   // reach nested rows even when this package has none for them).
-  std::vector<std::string> roots;
-  auto add_root = [&](std::string_view table) -> Status {
+  std::vector<std::string> roots = memo_.roots;
+  for (const std::string& table : request_.replace_tables) {
     const TableSchema* root = schema_.RootTableOf(table);
     if (root == nullptr) {
-      return InvalidArgument("table " + std::string(table) + " is not in schema " + schema_.name() +
+      return InvalidArgument("table " + table + " is not in schema " + schema_.name() +
                              " (or its parent chain is broken)");
     }
     if (std::find(roots.begin(), roots.end(), root->name()) == roots.end()) roots.push_back(root->name());
-    return OkStatus();
-  };
-  for (const TableLoad& load : request_.tables) INGESTD_TRY(add_root(load.table));
-  for (const std::string& table : request_.replace_tables) INGESTD_TRY(add_root(table));
+  }
 
   std::map<std::string, std::vector<TablePlan*>, std::less<>> chains;
   for (const std::string& root : roots) {
@@ -699,32 +751,12 @@ Result<LoadResult> LoadRun::Run() {
     }
   }
 
-  // replace (truncate-and-insert): empty the whole chain first.
+  // replace: empty what received no rows (the rest was emptied before them).
   for (const std::string& table : request_.replace_tables) {
     const TableSchema* root = schema_.RootTableOf(table);
     auto it = chains.find(root->name());
     if (it == chains.end()) continue;
-    for (TablePlan* plan : it->second) {
-      INGESTD_TRY(Execute("DELETE FROM " + Main(plan->name()), "emptying replaced table " + plan->name()));
-    }
-  }
-
-  // Rows: straight into the table, or into staging for merge.
-  for (const TableLoad& load : request_.tables) {
-    const WriteDisposition disposition = schema_.ResolveWriteDisposition(load.table);
-    if (disposition == WriteDisposition::kSkip) continue;
-    auto it = plans_.find(load.table);
-    if (it == plans_.end()) {
-      if (load.files.empty()) continue;
-      return InvalidArgument("table " + load.table + " has load files but no column with a data type");
-    }
-    TablePlan& plan = it->second;
-    const bool staging = disposition == WriteDisposition::kMerge;
-    if (staging) INGESTD_TRY(EnsureStaging(plan));
-    INGESTD_ASSIGN_OR_RETURN(std::uint64_t rows, CopyFiles(load, plan, staging));
-    result.rows_per_table.emplace_back(load.table, rows);
-    // Crash tests stop here: part of the package is written, nothing committed.
-    if (request_.checkpoint && result.rows_per_table.size() == 1) request_.checkpoint("copy");
+    for (TablePlan* plan : it->second) INGESTD_TRY(EmptyOnce(plan->name()));
   }
 
   // Merge statements per chain whose root has merge disposition.
@@ -742,10 +774,10 @@ Result<LoadResult> LoadRun::Run() {
   }
   // Staging tables and helpers are dropped so the next load starts clean
   // (temp tables would otherwise live as long as the connection).
-  for (auto& [name, plan] : plans_) {
-    if (plan.staging_created) INGESTD_TRY(Execute("DROP TABLE " + Temp(name), "dropping staging table " + name));
-    plan.staging_created = false;
+  for (const auto& [name, columns] : memo_.staging) {
+    INGESTD_TRY(Execute("DROP TABLE " + Temp(name), "dropping staging table " + name));
   }
+  memo_.staging.clear();
   INGESTD_TRY(Execute("DROP TABLE IF EXISTS " + Temp(kDeleteKeys) + "; DROP TABLE IF EXISTS " + Temp(kInsertKeys),
                       "dropping merge helper tables"));
 
@@ -760,8 +792,125 @@ Result<LoadResult> LoadRun::Run() {
   }
   INGESTD_TRY(CheckStop("before commit"));
   INGESTD_TRY(InsertLoad());
-  return result;
+  return memo_.result;
 }
+
+// The transaction of one load between BeginLoad() and Commit(): BEGIN
+// IMMEDIATE takes the write lock at once, so the "already loaded?" check
+// and every part see the same database (another writer waits on
+// busy_timeout). Rolls back when destroyed uncommitted.
+class SqliteLoadSession final : public LoadSession {
+ public:
+  SqliteLoadSession(SqliteConnection& db, const SqliteConfig& config, LoadBegin begin)
+      : db_(db), config_(config), begin_(std::move(begin)) {}
+  SqliteLoadSession(const SqliteLoadSession&) = delete;
+  SqliteLoadSession& operator=(const SqliteLoadSession&) = delete;
+  ~SqliteLoadSession() override { Rollback(); }
+
+  Status Begin(std::stop_token stop) {
+    if (begin_.load_id.empty()) return InvalidArgument("load request without a load id");
+    if (db_.InTransaction()) {
+      // Left open by an earlier failure that could not roll back.
+      (void)db_.Exec("ROLLBACK", "rolling back a stale transaction");
+    }
+    if (auto begun = db_.Exec("BEGIN IMMEDIATE", "starting the load transaction"); !begun.ok()) {
+      return begun.error().WithContext(Context());
+    }
+    open_ = true;
+    LoadRequest probe = Part(nullptr, {});
+    schema::Schema empty = schema::Schema::CreateDefault("ingestd");
+    probe.schema = &empty;
+    Result<bool> loaded = LoadRun(db_, probe, memo_, std::move(stop)).AlreadyLoaded();
+    if (!loaded.ok()) return Ended(std::move(loaded).error());
+    if (*loaded) {
+      already_loaded_ = true;
+      Rollback();  // nothing changed
+    }
+    return OkStatus();
+  }
+
+  bool already_loaded() const override { return already_loaded_; }
+
+  Status Append(const schema::Schema& schema, const std::vector<TableLoad>& tables,
+                std::stop_token stop) override {
+    if (already_loaded_) return OkStatus();
+    INGESTD_TRY(Usable());
+    const LoadRequest part = Part(&schema, tables);
+    Status appended = LoadRun(db_, part, memo_, std::move(stop)).AppendRows();
+    if (!appended.ok()) return Ended(std::move(appended).error());
+    return OkStatus();
+  }
+
+  Result<LoadResult> Commit(const LoadRequest& request, std::stop_token stop) override {
+    if (already_loaded_) {
+      LoadResult done;
+      done.already_loaded = true;
+      return done;
+    }
+    INGESTD_TRY(Usable());
+    if (request.schema == nullptr) return Ended(InvalidArgument("load " + request.load_id + ": no schema"));
+    if (request.load_id != begin_.load_id) {
+      return Ended(Internal("load session " + begin_.load_id + " asked to commit load " + request.load_id));
+    }
+    Result<LoadResult> result = LoadRun(db_, request, memo_, std::move(stop)).Finish();
+    if (!result.ok()) return Ended(std::move(result).error());
+    if (begin_.checkpoint) begin_.checkpoint("commit");
+    if (auto committed = db_.Exec("COMMIT", "committing the load"); !committed.ok()) {
+      return Ended(std::move(committed).error());
+    }
+    open_ = false;
+    return result;
+  }
+
+ private:
+  std::string Context() const {
+    return "sqlite dataset " + config_.dataset + " (" + config_.path + "), load " + begin_.load_id;
+  }
+
+  // A request for one part: the session's fields with this part's schema
+  // and files.
+  LoadRequest Part(const schema::Schema* schema, const std::vector<TableLoad>& tables) const {
+    LoadRequest part;
+    part.load_id = begin_.load_id;
+    part.pipeline_name = begin_.pipeline_name;
+    part.schema = schema;
+    part.tables = tables;
+    part.replace_tables = begin_.replace_tables;
+    part.created_at = begin_.created_at;
+    part.checkpoint = begin_.checkpoint;
+    return part;
+  }
+
+  Status Usable() const {
+    if (failed_ || !open_) {
+      return FailedPrecondition(Context() + ": the load ended after an earlier error; nothing of it was committed");
+    }
+    return OkStatus();
+  }
+
+  // On error: roll back, and name the load in the message.
+  Error Ended(Error error) {
+    failed_ = true;
+    Rollback();
+    return error.WithContext(Context());
+  }
+
+  void Rollback() {
+    // Nothing more can be done about a failed rollback: SQLite undoes an
+    // unfinished transaction itself when the connection closes or the next
+    // process opens the file (hot journal / WAL recovery).
+    if (open_ && db_.InTransaction()) (void)db_.Exec("ROLLBACK", "rolling back the load");
+    open_ = false;
+  }
+
+  SqliteConnection& db_;
+  const SqliteConfig& config_;
+  LoadBegin begin_;
+  LoadMemo memo_;
+  bool open_ = false;
+  bool already_loaded_ = false;
+  bool failed_ = false;
+};
 
 class SqliteDestination final : public Destination {
  public:
@@ -784,23 +933,16 @@ class SqliteDestination final : public Destination {
 
   Result<LoadResult> Load(const LoadRequest& request, std::stop_token stop) override {
     if (request.schema == nullptr) return InvalidArgument("load " + request.load_id + ": no schema");
-    const std::string context = "sqlite dataset " + config_.dataset + " (" + config_.path + "), load " + request.load_id;
-    if (db_.InTransaction()) {
-      // Left open by an earlier failure that could not roll back.
-      (void)db_.Exec("ROLLBACK", "rolling back a stale transaction");
-    }
-    // IMMEDIATE takes the write lock now, so the "already loaded?" check and
-    // the load see the same database (another writer waits on busy_timeout).
-    if (auto begun = db_.Exec("BEGIN IMMEDIATE", "starting the load transaction"); !begun.ok()) {
-      return begun.error().WithContext(context);
-    }
-    TransactionGuard transaction(db_);
-    Result<LoadResult> result = LoadRun(db_, request, std::move(stop)).Run();
-    if (!result.ok()) return result.error().WithContext(context);
-    if (result->already_loaded) return result;  // the guard rolls back: nothing changed
-    if (request.checkpoint) request.checkpoint("commit");
-    if (auto committed = transaction.Commit(); !committed.ok()) return committed.error().WithContext(context);
-    return result;
+    LoadBegin begin{request.load_id, request.pipeline_name, request.replace_tables, request.created_at,
+                    request.checkpoint};
+    INGESTD_ASSIGN_OR_RETURN(std::unique_ptr<LoadSession> session, BeginLoad(begin, stop));
+    return session->Commit(request, stop);
+  }
+
+  Result<std::unique_ptr<LoadSession>> BeginLoad(const LoadBegin& begin, std::stop_token stop) override {
+    auto session = std::make_unique<SqliteLoadSession>(db_, config_, begin);
+    INGESTD_TRY(session->Begin(std::move(stop)));
+    return std::unique_ptr<LoadSession>(std::move(session));
   }
 
   Result<StoredPipeline> Restore(std::string_view pipeline_name, std::string_view schema_name) override {
