@@ -1,5 +1,6 @@
 #include "core/json/syntax_check.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -16,6 +17,16 @@ int HexValue(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+// Bytes that end a run of plain string characters: the quote, the
+// backslash and the control characters.
+constexpr auto kStringStop = [] {
+  std::array<bool, 256> stop{};
+  for (int c = 0; c < 0x20; ++c) stop[c] = true;
+  stop['"'] = true;
+  stop['\\'] = true;
+  return stop;
+}();
 
 class Scanner {
  public:
@@ -85,8 +96,11 @@ class Scanner {
   bool String() {
     ++p_;  // the opening quote
     for (;;) {
-      // Plain characters first: the common case by far.
-      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      // Plain characters first: the common case by far. A local pointer
+      // and a table keep this loop in registers.
+      const char* p = p_;
+      while (p != end_ && !kStringStop[static_cast<unsigned char>(*p)]) ++p;
+      p_ = p;
       if (p_ == end_) return false;
       const char c = *p_++;
       if (c == '"') return true;
