@@ -123,4 +123,9 @@ Result<DaemonMetrics> DaemonMetrics::Register(metrics::Registry& registry, std::
   return m;
 }
 
+void DaemonMetrics::KnowPipeline(const std::string& pipeline) const {
+  if (runs == nullptr) return;
+  for (const char* outcome : {"succeeded", "failed", "cancelled"}) runs->WithLabels({pipeline, outcome});
+}
+
 }  // namespace ingestd::server_metrics

@@ -69,6 +69,12 @@ struct DaemonMetrics {
   /// process_open_fds (read from /proc at scrape time; Prometheus' standard
   /// names, so stock dashboards work).
   static Result<DaemonMetrics> Register(metrics::Registry& registry, std::string_view version);
+
+  /// Creates the pipeline's ingestd_runs_total series for every outcome at
+  /// 0, so that `increase()` sees the first failure after a restart or a
+  /// new pipeline (a series born at 1 has no increase to show). Called for
+  /// each stored pipeline at start-up and when a pipeline is applied.
+  void KnowPipeline(const std::string& pipeline) const;
 };
 
 }  // namespace ingestd::server_metrics

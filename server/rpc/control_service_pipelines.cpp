@@ -71,6 +71,7 @@ grpc::ServerUnaryReactor* ControlService::ApplyPipeline(grpc::CallbackServerCont
 
     INGESTD_ASSIGN_OR_RETURN(catalog::PutPipelineResult put, ctx_.catalog->PutPipeline(spec->name, canonical, now));
     ctx_.scheduler->Refresh(put.pipeline.name);
+    if (ctx_.metrics != nullptr) ctx_.metrics->KnowPipeline(put.pipeline.name);
     INGESTD_ASSIGN_OR_RETURN(*response->mutable_pipeline(), PipelineView(put.pipeline, &*spec, true));
     response->set_created(put.created);
     response->set_changed(put.changed);

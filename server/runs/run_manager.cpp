@@ -683,6 +683,7 @@ Status RunManager::Impl::Recover() {
     for (const catalog::PipelineRecord& p : page) {
       UpdatePending(p.name);
       if (metrics != nullptr) {
+        metrics->KnowPipeline(p.name);
         auto last = catalog.LastSucceededRun(p.name);
         if (last.ok() && last->has_value()) metrics->last_success->WithLabels({p.name}).Set((*last)->finished_at);
       }

@@ -296,6 +296,37 @@ class ReflectionCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::By
   std::promise<grpc::Status> done_;
 };
 
+// A pipeline's run counters exist at 0 from the moment it is applied, and
+// again after a restart, so that `increase(ingestd_runs_total{outcome=
+// "failed"}[1h])` sees the first failure instead of a series born at 1.
+TEST_F(DaemonDeploymentTest, RunCountersStartAtZeroForEveryKnownPipeline) {
+  const auto counters = [](const std::string& scrape, const std::string& pipeline) {
+    std::vector<std::optional<double>> values;
+    for (const char* outcome : {"succeeded", "failed", "cancelled"}) {
+      values.push_back(Sample(scrape, "ingestd_runs_total{pipeline=\"" + pipeline + "\",outcome=\"" + outcome + "\"}"));
+    }
+    return values;
+  };
+  const std::vector<std::optional<double>> zeros = {0.0, 0.0, 0.0};
+  {
+    DaemonProcess daemon;
+    ASSERT_TRUE(daemon.Start(BaseOptions())) << daemon.log();
+    auto stub = daemon.NewStub();
+    v1::ApplyPipelineRequest apply;
+    apply.set_spec_json(FilesSpec("quiet"));
+    v1::ApplyPipelineResponse applied;
+    ASSERT_TRUE(Ok(stub->ApplyPipeline(AuthContext("").get(), apply, &applied)));
+    const std::string scrape = HttpGet(daemon.http_address(), "/metrics");
+    EXPECT_EQ(counters(scrape, "quiet"), zeros) << scrape;
+    EXPECT_EQ(daemon.Stop(), 0);
+  }
+  DaemonProcess restarted;
+  ASSERT_TRUE(restarted.Start(BaseOptions())) << restarted.log();
+  const std::string scrape = HttpGet(restarted.http_address(), "/metrics");
+  EXPECT_EQ(counters(scrape, "quiet"), zeros) << scrape;
+  EXPECT_EQ(restarted.Stop(), 0);
+}
+
 TEST_F(DaemonDeploymentTest, ServerReflectionListsTheControlAndHealthServices) {
   DaemonProcess daemon;
   ASSERT_TRUE(daemon.Start(BaseOptions())) << daemon.log();
