@@ -288,5 +288,46 @@ class TlsTest(unittest.TestCase):
         self.assertIn("TlsOptions.ca_file", str(ctx.exception))
 
 
+class MutualTlsTest(unittest.TestCase):
+    """A daemon started with --tls-client-ca-file admits only clients whose
+    certificate that CA signed."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.workdir = tempfile.mkdtemp(prefix="ingestd-pytest-mtls-")
+        cls.cert, key = make_self_signed_cert(cls.workdir)
+        cls.client_cert, cls.client_key = make_self_signed_cert(cls.workdir, "client")
+        cls.stranger_cert, cls.stranger_key = make_self_signed_cert(cls.workdir, "stranger")
+        cls.daemon = Daemon(cls.workdir, tls=(cls.cert, key), client_ca=cls.client_cert).start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.daemon.stop()
+        shutil.rmtree(cls.workdir, ignore_errors=True)
+
+    def test_certified_client_gets_in(self) -> None:
+        tls = TlsOptions(ca_file=self.cert, cert_file=self.client_cert, key_file=self.client_key)
+        with IngestdClient(self.daemon.target, token=READ_TOKEN, tls=tls) as client:
+            self.assertEqual(client.get_version().version, "0.1.0")
+
+    def test_client_without_a_certificate_is_refused(self) -> None:
+        with IngestdClient(self.daemon.target, token=READ_TOKEN, tls=TlsOptions(ca_file=self.cert),
+                           retry=RetryPolicy.none()) as client:
+            with self.assertRaises(Unavailable):
+                client.get_version(timeout=5)
+
+    def test_client_certificate_the_ca_did_not_sign_is_refused(self) -> None:
+        tls = TlsOptions(ca_file=self.cert, cert_file=self.stranger_cert, key_file=self.stranger_key)
+        with IngestdClient(self.daemon.target, token=READ_TOKEN, tls=tls,
+                           retry=RetryPolicy.none()) as client:
+            with self.assertRaises(Unavailable):
+                client.get_version(timeout=5)
+
+    def test_half_a_client_certificate_is_a_clear_error(self) -> None:
+        with self.assertRaises(ValueError) as ctx:
+            TlsOptions(ca_file=self.cert, cert_file=self.client_cert)
+        self.assertIn("cert_file and key_file go together", str(ctx.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -61,15 +61,17 @@ def free_port() -> int:
     raise RuntimeError("no free TCP port below the ephemeral range on 127.0.0.1")
 
 
-def make_self_signed_cert(directory: str) -> Tuple[str, str]:
-    """A certificate for CN=localhost with SANs localhost and 127.0.0.1;
-    returns (cert_path, key_path)."""
-    cert = os.path.join(directory, "server.crt")
-    key = os.path.join(directory, "server.key")
+def make_self_signed_cert(directory: str, name: str = "server") -> Tuple[str, str]:
+    """A certificate for CN=localhost with SANs localhost and 127.0.0.1,
+    usable by a server and as a client certificate; returns (cert_path,
+    key_path) named after ``name``."""
+    cert = os.path.join(directory, f"{name}.crt")
+    key = os.path.join(directory, f"{name}.key")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-keyout", key, "-out", cert, "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-addext", "extendedKeyUsage=serverAuth,clientAuth"],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return cert, key
 
@@ -82,15 +84,19 @@ class Daemon:
             file and logs go under it).
         grpc_port: 0 for a free port chosen by the daemon.
         tls: (cert, key) paths to serve TLS.
+        client_ca: with tls, the PEM that must have signed every client's
+            certificate (``--tls-client-ca-file``).
         auth: write and pass a tokens file.
     """
 
     def __init__(self, workdir: str, *, grpc_port: int = 0,
-                 tls: Optional[Tuple[str, str]] = None, auth: bool = True) -> None:
+                 tls: Optional[Tuple[str, str]] = None, client_ca: Optional[str] = None,
+                 auth: bool = True) -> None:
         self.workdir = workdir
         self.data_dir = os.path.join(workdir, "data")
         self.grpc_port = grpc_port
         self.tls = tls
+        self.client_ca = client_ca
         self.auth = auth
         self.target = ""
         self.http_target = ""
@@ -113,6 +119,8 @@ class Daemon:
             args += ["--tokens-file", tokens]
         if self.tls:
             args += ["--tls-cert-file", self.tls[0], "--tls-key-file", self.tls[1]]
+            if self.client_ca:
+                args += ["--tls-client-ca-file", self.client_ca]
         return args
 
     def start(self, timeout: float = 30.0) -> "Daemon":
