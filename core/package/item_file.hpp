@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,13 @@ class ItemFileWriter {
 
   std::uint64_t items_written() const { return files_.items; }
 
+  /// Called with each file's path (relative to the package directory) once
+  /// it is complete: synced and closed, at rotation and at Finish. Lets
+  /// normalization start on a file while later ones are still written.
+  void set_on_file_closed(std::function<void(const std::string& relative)> callback) {
+    on_file_closed_ = std::move(callback);
+  }
+
  private:
   ItemFileWriter(std::string extracted_dir, ResourceFiles files, const ItemFileOptions& options)
       : extracted_dir_(std::move(extracted_dir)), files_(std::move(files)), options_(options) {}
@@ -64,6 +72,7 @@ class ItemFileWriter {
   std::optional<BufferedFileWriter> current_;
   std::uint64_t current_items_ = 0;
   bool finished_ = false;
+  std::function<void(const std::string&)> on_file_closed_;
 };
 
 /// Streams the lines (items) of one item file with a bounded buffer.

@@ -92,12 +92,15 @@ Status LoadPackage::CommitExtracted(ExtractedCommit commit) {
 }
 
 Result<LoadFileSetWriter> LoadPackage::StartNormalize(const LoadFileOptions& options) {
+  INGESTD_TRY(ExpectStage(PackageStage::kExtracted, "normalize"));
   INGESTD_ASSIGN_OR_RETURN(std::string dir, PrepareNormalizedDir());
   return LoadFileSetWriter::Create(std::move(dir), options);
 }
 
 Result<std::string> LoadPackage::PrepareNormalizedDir() {
-  INGESTD_TRY(ExpectStage(PackageStage::kExtracted, "normalize"));
+  // Normalization may start while extraction is still writing (stage new);
+  // its load files count only once CommitNormalized follows CommitExtracted.
+  if (manifest_.stage != PackageStage::kNew) INGESTD_TRY(ExpectStage(PackageStage::kExtracted, "normalize"));
   // Load files of an interrupted attempt are not in any manifest: start over.
   INGESTD_TRY(RemoveTree(normalized_dir()));
   INGESTD_TRY(MakeDirectories(normalized_dir()));

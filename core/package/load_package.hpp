@@ -95,9 +95,11 @@ class LoadPackage {
   /// earlier attempt left in normalized/ and returns a writer for the load
   /// files. kFailedPrecondition unless the stage is kExtracted.
   Result<LoadFileSetWriter> StartNormalize(const LoadFileOptions& options = {});
-  /// Stage kExtracted: empties normalized/ (load files of an interrupted
-  /// attempt are in no manifest) and returns its path, for writers of
-  /// their own (normalize jobs name their files apart).
+  /// Stage kExtracted, or kNew while extraction is still writing (the
+  /// normalize stage runs alongside it): empties normalized/ (load files of
+  /// an interrupted attempt are in no manifest) and returns its path, for
+  /// writers of their own (normalize jobs name their files apart). Not
+  /// thread-safe against CommitExtracted: call it before extraction ends.
   Result<std::string> PrepareNormalizedDir();
 
   /// kExtracted -> kNormalized: fsyncs normalized/, writes schema.json

@@ -139,6 +139,8 @@ std::string IncrementalKey(const extract::IncrementalConfig& config) { return "i
 struct ResourceExtraction {
   const ResourceSpec* spec = nullptr;
   std::optional<package::ItemFileWriter> writer;  // unset: not loaded (selected: false)
+  std::size_t ordinal = 0;                         // with a writer: position in the manifest
+  std::optional<package::ResourceFiles> files;     // set once the writer finished
   std::unique_ptr<ItemWriterSink> to_file;
   std::optional<extract::Incremental> incremental;
   std::unique_ptr<extract::IncrementalFilter> filter;
@@ -253,6 +255,15 @@ RunEvent FromRestEvent(const extract::rest::RestEvent& e) {
   return event;
 }
 
+// Closes the resource's last item file and tells the feed how many it has.
+Status FinishWriter(ResourceExtraction& r, ItemFileFeed* feed) {
+  if (!r.writer) return OkStatus();
+  INGESTD_ASSIGN_OR_RETURN(package::ResourceFiles files, r.writer->Finish());
+  if (feed != nullptr) feed->EndResource(r.ordinal, files.files.size());
+  r.files = std::move(files);
+  return OkStatus();
+}
+
 Status ExtractRest(std::vector<ResourceExtraction*>& rest, const RunOptions& options) {
   if (rest.empty()) return OkStatus();
   std::vector<extract::rest::RestResourceBinding> bindings;
@@ -293,9 +304,26 @@ Status ValidatePushInput(const PipelineSpec& spec, const RunOptions& options) {
                          " to push records to");
 }
 
+bool SchemaSettledBeforeData(const PipelineSpec& spec, const RunOptions& options) {
+  for (const ResourceSpec& resource : spec.resources) {
+    if (!RunsInThisRun(resource, options) || !IsSelected(resource)) continue;
+    if (std::holds_alternative<extract::sql::SqlConfig>(resource.source)) return false;
+  }
+  return true;
+}
+
+std::vector<const ResourceSpec*> ExtractedResources(const PipelineSpec& spec, const RunOptions& options) {
+  std::vector<const ResourceSpec*> out;
+  for (const ResourceSpec& resource : spec.resources) {
+    if (RunsInThisRun(resource, options) && IsSelected(resource)) out.push_back(&resource);
+  }
+  return out;
+}
+
 Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOptions& options,
                                            package::LoadPackage& package, schema::Schema& schema,
-                                           const naming::NamingConvention& naming, state::PipelineState& next_state) {
+                                           const naming::NamingConvention& naming, state::PipelineState& next_state,
+                                           ItemFileFeed* feed) {
   INGESTD_TRY(ValidatePushInput(spec, options));
   package::ItemFileOptions item_options;
   if (spec.options.file_max_items) item_options.file_max_items = *spec.options.file_max_items;
@@ -303,6 +331,7 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
 
   ExtractProgress progress(options);
   std::vector<std::unique_ptr<ResourceExtraction>> resources;
+  std::size_t with_writer = 0;
   for (const ResourceSpec& resource : spec.resources) {
     // A resource that does not run gets nothing: no incremental (its state
     // stays as stored), no item file (so no rows and no replace).
@@ -328,6 +357,12 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
       INGESTD_ASSIGN_OR_RETURN(package::ItemFileWriter writer,
                                package.OpenItemWriter(resource.name, table, item_options));
       r->writer.emplace(std::move(writer));
+      r->ordinal = with_writer++;
+      if (feed != nullptr) {
+        r->writer->set_on_file_closed([feed, ordinal = r->ordinal, table](const std::string& relative) {
+          feed->AddFile(ordinal, table, relative);
+        });
+      }
       r->to_file = std::make_unique<ItemWriterSink>(*r->writer, options.checkpoint, progress);
       // REST resources filter inside the driver (children see only kept items).
       const bool rest = std::holds_alternative<extract::rest::RestResourceConfig>(resource.source);
@@ -347,18 +382,20 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
     }
     Status extracted = ExtractOne(*r, spec, options, schema, naming);
     if (!extracted.ok()) return std::move(extracted).error().WithContext("resource " + r->spec->name);
+    // Its last file goes to normalization now, not after the other resources.
+    INGESTD_TRY(FinishWriter(*r, feed));
   }
   if (!rest.empty() && options.stop.stop_requested()) {
     return Error(ErrorCode::kCancelled, "run cancelled during extract");
   }
   INGESTD_TRY(ExtractRest(rest, options));
+  for (ResourceExtraction* r : rest) INGESTD_TRY(FinishWriter(*r, feed));
 
   ExtractStageResult result;
   for (auto& r : resources) {
     if (r->writer) {
-      INGESTD_ASSIGN_OR_RETURN(package::ResourceFiles files, r->writer->Finish());
-      result.items += files.items;
-      result.commit.resources.push_back(std::move(files));
+      result.items += r->files->items;
+      result.commit.resources.push_back(std::move(*r->files));
     }
     if (r->incremental && r->incremental->persist_state()) {
       INGESTD_TRY(next_state.SetResourceValue(spec.name, r->spec->name, IncrementalKey(*r->spec->incremental),

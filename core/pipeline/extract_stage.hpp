@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/common/result.hpp"
 #include "core/naming/naming_convention.hpp"
 #include "core/package/load_package.hpp"
+#include "core/pipeline/item_file_feed.hpp"
 #include "core/pipeline/pipeline_runner.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
 #include "core/schema/schema.hpp"
@@ -44,8 +46,25 @@ struct ExtractStageResult {
 /// resource of `spec`.
 Status ValidatePushInput(const PipelineSpec& spec, const RunOptions& options);
 
+/// The resources that get an item file in this run (they run and are
+/// selected), in manifest order: their tables are the ones the package
+/// loads (and replaces).
+std::vector<const ResourceSpec*> ExtractedResources(const PipelineSpec& spec, const RunOptions& options);
+
+/// Whether every change extraction makes to the schema (resource hints) is
+/// known before the first item: false when a `sql` resource runs, whose
+/// reflected column types join the schema only when its turn comes. Only
+/// then can normalization start before extraction ends.
+bool SchemaSettledBeforeData(const PipelineSpec& spec, const RunOptions& options);
+
+/// With `feed`, every item file is announced as soon as it is complete
+/// (ItemFileFeed: resources numbered in manifest order), and each resource
+/// ends when its last file is closed (files and sql resources right after
+/// they extract, REST resources after all of them). The caller ends the
+/// feed once it committed the extraction.
 Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOptions& options,
                                            package::LoadPackage& package, schema::Schema& schema,
-                                           const naming::NamingConvention& naming, state::PipelineState& next_state);
+                                           const naming::NamingConvention& naming, state::PipelineState& next_state,
+                                           ItemFileFeed* feed = nullptr);
 
 }  // namespace ingestd::pipeline

@@ -28,19 +28,21 @@ class JobExecutor {
     }
   }
 
-  // The next finished job. Outer error: the stop was requested.
-  Result<workers::NormalizeJobOutcome> Next(const std::stop_token& stop) {
+  // The next finished job; nullopt when `wake_fd` became readable first
+  // (only with workers: in this process a job runs to its end). Outer
+  // error: the stop was requested.
+  Result<std::optional<workers::NormalizeJobOutcome>> Next(const std::stop_token& stop, int wake_fd) {
     if (session_) {
-      INGESTD_ASSIGN_OR_RETURN(std::optional<workers::NormalizeJobOutcome> outcome, session_->Next(stop));
-      if (!outcome) return Internal("normalize: waited for a job with none pending");
-      return std::move(*outcome);
+      INGESTD_ASSIGN_OR_RETURN(std::optional<workers::NormalizeJobOutcome> outcome, session_->Next(stop, wake_fd));
+      if (!outcome && session_->pending() == 0) return Internal("normalize: waited for a job with none pending");
+      return outcome;
     }
     if (queued_.empty()) return Internal("normalize: waited for a job with none pending");
     workers::NormalizeJob job = std::move(queued_.front());
     queued_.erase(queued_.begin());
     Result<workers::NormalizeJobResult> result = workers::RunNormalizeJob(job, stop);
     if (stop.stop_requested()) return Error(ErrorCode::kCancelled, "run cancelled during normalize");
-    return workers::NormalizeJobOutcome{job.id, std::move(result)};
+    return std::optional<workers::NormalizeJobOutcome>(workers::NormalizeJobOutcome{job.id, std::move(result)});
   }
 
  private:
@@ -48,12 +50,19 @@ class JobExecutor {
   std::vector<workers::NormalizeJob> queued_;
 };
 
+std::string PathIn(const std::string& package_dir, std::string_view relative) {
+  std::string path = package_dir;
+  path.push_back('/');
+  path.append(relative);
+  return path;
+}
+
 // Files of a job whose output is dropped (it is redone).
-void RemoveJobFiles(const package::LoadPackage& package, const workers::NormalizeJobResult& result) {
+void RemoveJobFiles(const std::string& package_dir, const workers::NormalizeJobResult& result) {
   for (const package::TableFiles& table : result.tables) {
     for (const std::string& relative : table.files) {
       std::error_code ignored;
-      std::filesystem::remove(package.PathOf(relative), ignored);
+      std::filesystem::remove(PathIn(package_dir, relative), ignored);
     }
   }
 }
@@ -112,82 +121,131 @@ std::uint64_t Mix(std::uint64_t x) {
 
 }  // namespace
 
-Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, const NormalizeStageOptions& options) {
+Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, const NormalizeStageOptions& options,
+                                               ItemFileFeed& feed) {
   const schema::Schema& start = *options.start;
-  INGESTD_ASSIGN_OR_RETURN(std::string output_dir, package.PrepareNormalizedDir());
-
-  // One job per item file, in manifest order: that order decides the merge.
-  std::vector<workers::NormalizeJob> jobs;
-  std::vector<std::string> inputs;  // relative paths, for error messages
   const std::string start_json = schema::SchemaToJson(start);
-  for (const package::ResourceFiles& resource : package.manifest().resources) {
-    for (const std::string& relative : resource.files) {
-      workers::NormalizeJob job;
-      job.id = jobs.size();
-      job.input_path = package.PathOf(relative);
-      job.root_table = resource.table;
-      job.output_dir = output_dir;
-      job.file_tag = "j" + std::to_string(job.id);
-      job.schema_json = start_json;
-      job.load_id = package.load_id();
-      job.max_identifier_length = options.max_identifier_length;
-      job.row_id_seed = Mix(options.row_id_seed ^ Mix(job.id));
-      job.now_unix_seconds = package.created_at();
-      job.file_options = options.file_options;
-      jobs.push_back(std::move(job));
-      inputs.push_back(relative);
-    }
-  }
+
+  // A job per item file, keyed by its merge position (resource, file).
+  struct Slot {
+    workers::NormalizeJob job;
+    std::string input;  // relative path, for error messages
+    std::optional<Result<workers::NormalizeJobResult>> result;
+    bool redone = false;
+  };
+  using Key = std::pair<std::size_t, std::size_t>;
+  std::map<Key, Slot> slots;
+  std::map<std::uint64_t, Key> key_of_job;  // executor ids are arrival order
+  std::map<std::size_t, std::size_t> files_of_ended;
+  std::optional<std::size_t> resources;  // known once extraction ended
+  Key cursor{0, 0};                       // the next position to merge
+  std::uint64_t next_id = 0;
+  std::size_t outstanding = 0;
 
   NormalizeStageResult out;
-  out.jobs = jobs.size();
   Merger merger(start, out);
   JobExecutor executor(options.pool);
-  for (const workers::NormalizeJob& job : jobs) executor.Submit(job);
+  auto submit = [&](Slot& slot, Key key) {
+    slot.job.id = next_id++;
+    key_of_job[slot.job.id] = key;
+    executor.Submit(slot.job);
+    ++outstanding;
+  };
 
-  // Results arrive in any order; they join the schema in job order.
-  std::vector<std::optional<Result<workers::NormalizeJobResult>>> finished(jobs.size());
-  std::vector<bool> redone(jobs.size(), false);
-  std::size_t next = 0;
-  std::size_t outstanding = jobs.size();
-  while (next < jobs.size()) {
-    if (!finished[next]) {
-      if (outstanding == 0) return Internal("normalize: job " + std::to_string(next) + " never finished");
-      INGESTD_ASSIGN_OR_RETURN(workers::NormalizeJobOutcome outcome, executor.Next(options.stop));
-      --outstanding;
-      if (outcome.id >= jobs.size() || finished[outcome.id]) {
-        return Internal("normalize: unexpected result for job " + std::to_string(outcome.id));
+  while (true) {
+    ItemFileFeed::Batch batch = feed.Take();
+    for (ItemFileFeed::File& file : batch.files) {
+      const Key key{file.resource, file.index};
+      Slot& slot = slots[key];
+      workers::NormalizeJob& job = slot.job;
+      job.input_path = PathIn(target.package_dir, file.relative);
+      job.root_table = std::move(file.table);
+      job.output_dir = target.output_dir;
+      job.file_tag = "j" + std::to_string(file.resource) + "_" + std::to_string(file.index);
+      job.schema_json = start_json;
+      job.load_id = target.load_id;
+      job.max_identifier_length = options.max_identifier_length;
+      job.row_id_seed = Mix(options.row_id_seed ^ Mix((std::uint64_t{file.resource} << 32) | file.index));
+      job.now_unix_seconds = target.created_at;
+      job.file_options = options.file_options;
+      slot.input = std::move(file.relative);
+      submit(slot, key);
+      ++out.jobs;
+    }
+    for (const ItemFileFeed::EndedResource& ended : batch.ended) files_of_ended[ended.resource] = ended.files;
+    if (batch.resources) resources = batch.resources;
+
+    // Merge in (resource, file) order whatever is ready.
+    bool waiting_for_redo = false;
+    while (!waiting_for_redo) {
+      if (resources && cursor.first >= *resources) return out;
+      auto ended = files_of_ended.find(cursor.first);
+      if (ended != files_of_ended.end() && cursor.second >= ended->second) {
+        cursor = Key{cursor.first + 1, 0};
+        continue;
       }
-      finished[outcome.id] = std::move(outcome.result);
+      auto it = slots.find(cursor);
+      if (it == slots.end() || !it->second.result) break;
+      Slot& slot = it->second;
+      Result<workers::NormalizeJobResult>& result = *slot.result;
+      if (!result.ok()) return std::move(result).error();
+      INGESTD_ASSIGN_OR_RETURN(workers::MergeVerdict verdict, merger.Merge(*result));
+      if (verdict == workers::MergeVerdict::kRedo) {
+        // A job normalized against the merged schema adds only columns that
+        // schema lacks, so a second redo would be a bug, not bad data.
+        if (slot.redone) return Internal("normalize: " + slot.input + " conflicts after it was redone");
+        slot.redone = true;
+        // Normalize this file again against everything merged so far; the
+        // jobs after it are unaffected (they are merged the same way).
+        RemoveJobFiles(target.package_dir, *result);
+        slot.result.reset();
+        slot.job.file_tag += "r";
+        slot.job.schema_json = schema::SchemaToJson(merger.RedoSchema());
+        submit(slot, cursor);
+        ++out.redone_jobs;
+        waiting_for_redo = true;
+        continue;
+      }
+      if (options.on_job_merged) options.on_job_merged(*result, out.schema, out.rows, out.bytes);
+      if (cursor == Key{0, 0} && options.on_first_job) options.on_first_job();
+      slots.erase(it);  // its files are listed; free the memory
+      ++cursor.second;
+    }
+
+    if (outstanding == 0) {
+      // Nothing running: only new files (or the end) can move things on.
+      INGESTD_TRY(feed.WaitForInput(options.stop));
       continue;
     }
-    Result<workers::NormalizeJobResult>& result = *finished[next];
-    if (!result.ok()) return std::move(result).error();
-    INGESTD_ASSIGN_OR_RETURN(workers::MergeVerdict verdict, merger.Merge(*result));
-    if (verdict == workers::MergeVerdict::kRedo) {
-      // A job normalized against the merged schema adds only columns that
-      // schema lacks, so a second redo would be a bug, not bad data.
-      if (redone[next]) return Internal("normalize: " + inputs[next] + " conflicts after it was redone");
-      redone[next] = true;
-      // Normalize this file again against everything merged so far; the
-      // jobs after it are unaffected (they are merged the same way). The
-      // redo comes back under the same id; other jobs may arrive first.
-      RemoveJobFiles(package, *result);
-      workers::NormalizeJob redo = jobs[next];
-      redo.file_tag += "r";
-      redo.schema_json = schema::SchemaToJson(merger.RedoSchema());
-      executor.Submit(std::move(redo));
-      ++outstanding;
-      ++out.redone_jobs;
-      finished[next].reset();
-      continue;
+    INGESTD_ASSIGN_OR_RETURN(std::optional<workers::NormalizeJobOutcome> outcome,
+                             executor.Next(options.stop, feed.wake_fd()));
+    if (!outcome) continue;  // new files arrived
+    --outstanding;
+    auto key = key_of_job.find(outcome->id);
+    if (key == key_of_job.end()) return Internal("normalize: unexpected result for job " + std::to_string(outcome->id));
+    auto slot = slots.find(key->second);
+    if (slot == slots.end() || slot->second.result) {
+      return Internal("normalize: unexpected result for job " + std::to_string(outcome->id));
     }
-    if (options.on_job_merged) options.on_job_merged(*result, out.schema, out.rows, out.bytes);
-    if (next == 0 && options.on_first_job) options.on_first_job();
-    finished[next].reset();  // its files are listed; free the memory
-    ++next;
+    key_of_job.erase(key);
+    slot->second.result = std::move(outcome->result);
   }
-  return out;
+}
+
+Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, const NormalizeStageOptions& options) {
+  INGESTD_ASSIGN_OR_RETURN(ItemFileFeed feed, ItemFileFeed::Create());
+  const std::vector<package::ResourceFiles>& extracted = package.manifest().resources;
+  for (std::size_t r = 0; r < extracted.size(); ++r) {
+    for (const std::string& relative : extracted[r].files) feed.AddFile(r, extracted[r].table, relative);
+    feed.EndResource(r, extracted[r].files.size());
+  }
+  feed.End(extracted.size());
+  NormalizeTarget target;
+  target.package_dir = package.dir();
+  INGESTD_ASSIGN_OR_RETURN(target.output_dir, package.PrepareNormalizedDir());
+  target.load_id = package.load_id();
+  target.created_at = package.created_at();
+  return RunNormalizeStage(target, options, feed);
 }
 
 }  // namespace ingestd::pipeline

@@ -8,6 +8,7 @@
 
 #include "core/common/result.hpp"
 #include "core/package/load_package.hpp"
+#include "core/pipeline/item_file_feed.hpp"
 #include "core/schema/schema.hpp"
 #include "core/workers/normalize_job.hpp"
 #include "core/workers/normalize_worker_pool.hpp"
@@ -62,5 +63,24 @@ struct NormalizeStageResult {
 /// which jobs finish. The first failing job (in file order) is the
 /// stage's error; later jobs are abandoned.
 Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, const NormalizeStageOptions& options);
+
+/// The package as a normalize stage running alongside extraction sees it:
+/// fixed values, because the extracting thread still commits the manifest.
+struct NormalizeTarget {
+  std::string package_dir;  // LoadPackage::dir()
+  std::string output_dir;   // LoadPackage::PrepareNormalizedDir(), called before extraction
+  std::string load_id;
+  double created_at = 0;
+};
+
+/// The same for a package still being extracted (stage new): jobs start as
+/// `feed` announces files and merge in (resource, file) order, the order
+/// of the manifest extraction will commit, so the result is the one the
+/// overload above gives for the committed package. Returns once End was
+/// announced and every file merged; waits for input otherwise (until
+/// options.stop: kCancelled). Runs on the calling thread; the feed is
+/// filled from another.
+Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, const NormalizeStageOptions& options,
+                                               ItemFileFeed& feed);
 
 }  // namespace ingestd::pipeline

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <mutex>
+#include <thread>
 
 #include "core/destinations/destination.hpp"
 #include "core/destinations/postgres/postgres_destination.hpp"
@@ -16,6 +18,7 @@
 #include "core/package/package_store.hpp"
 #include "core/pipeline/background_load.hpp"
 #include "core/pipeline/extract_stage.hpp"
+#include "core/pipeline/item_file_feed.hpp"
 #include "core/pipeline/normalize_stage.hpp"
 #include "core/schema/resource_hints.hpp"
 #include "core/schema/schema_json.hpp"
@@ -31,7 +34,10 @@ double Now(const RunOptions& options) { return options.clock ? options.clock() :
 
 class Runner {
  public:
-  Runner(const PipelineSpec& spec, const RunOptions& options) : spec_(spec), options_(options) {}
+  Runner(const PipelineSpec& spec, const RunOptions& options)
+      : spec_(spec), options_(options), extract_options_(options) {
+    if (options_.on_event) extract_options_.on_event = [this](const RunEvent& event) { Emit(event); };
+  }
 
   Result<RunSummary> Run();
 
@@ -39,11 +45,31 @@ class Runner {
   Status OpenDestination();
   Status LoadLocalOrRestore();
   Status SaveLocal(const std::string& schema_json, const std::optional<std::string>& state_json);
-  Result<PackageSummary> Extract(package::LoadPackage& package);
+  // Everything one normalize stage needs, set up on the run's thread; the
+  // stage itself may then run on another (alongside extraction).
+  struct NormalizeRun {
+    schema::Schema start;  // the schema with every resource's hints
+    NormalizeStageOptions stage;
+    std::stop_source stop;  // requested when the run stops or the load failed
+    std::optional<std::stop_callback<std::function<void()>>> on_run_stop;
+    std::optional<std::stop_callback<std::function<void()>>> on_load_failed;
+    bool progress_reported = false;
+    std::uint64_t load_rows_reported = 0;
+    double started_at = 0;
+  };
+
+  Status Extract(package::LoadPackage& package, PackageSummary& summary, ItemFileFeed* feed);
+  std::vector<std::string> ReplaceTables(const std::vector<std::string>& resources) const;
   std::vector<std::string> ReplaceTables(const package::LoadPackage& package) const;
-  std::unique_ptr<BackgroundLoad> StartLoad(const package::LoadPackage& package);
+  std::unique_ptr<BackgroundLoad> StartLoad(const package::LoadPackage& package,
+                                            std::vector<std::string> replace_tables);
+  Result<std::unique_ptr<NormalizeRun>> PrepareNormalize(const package::LoadPackage& package, PackageSummary& summary,
+                                                         BackgroundLoad* loader);
+  Status FinishNormalize(package::LoadPackage& package, PackageSummary& summary, NormalizeRun& run,
+                         Result<NormalizeStageResult> normalized);
   Status Normalize(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader);
   Status Load(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader);
+  Status RunNewPackage(package::PackageStore& store);
   void EmitViolation(const contracts::ContractViolation& v) const {
     RunEvent event;
     event.kind = RunEvent::Kind::kContractViolation;
@@ -56,18 +82,21 @@ class Runner {
     Emit(event);
   }
   void Stage(const char* stage, bool started, std::string message = {}) const {
-    if (!options_.on_event) return;
     RunEvent event;
     event.kind = started ? RunEvent::Kind::kStageStarted : RunEvent::Kind::kStageFinished;
     event.stage = stage;
     event.message = std::move(message);
-    options_.on_event(event);
+    Emit(event);
   }
   void Checkpoint(std::string_view point) const {
     if (options_.checkpoint) options_.checkpoint(point);
   }
+  // Events come from the run's thread and, while stages overlap, from the
+  // normalize thread: one at a time.
   void Emit(const RunEvent& event) const {
-    if (options_.on_event) options_.on_event(event);
+    if (!options_.on_event) return;
+    std::lock_guard lock(event_mutex_);
+    options_.on_event(event);
   }
   void Progress(const char* stage, std::uint64_t rows, std::uint64_t bytes) const {
     RunEvent event;
@@ -86,6 +115,8 @@ class Runner {
 
   const PipelineSpec& spec_;
   const RunOptions& options_;
+  RunOptions extract_options_;  // options_ with events through Emit
+  mutable std::mutex event_mutex_;
   std::string pipeline_dir_;
   std::unique_ptr<destinations::Destination> destination_;
   std::shared_ptr<const naming::NamingConvention> naming_;
@@ -159,13 +190,11 @@ Status Runner::SaveLocal(const std::string& schema_json, const std::optional<std
   return OkStatus();
 }
 
-Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
-  PackageSummary summary;
-  summary.load_id = package.load_id();
+Status Runner::Extract(package::LoadPackage& package, PackageSummary& summary, ItemFileFeed* feed) {
   const double start = Now(options_);
   state::PipelineState next_state = *state_;
-  INGESTD_ASSIGN_OR_RETURN(ExtractStageResult extracted,
-                           RunExtractStage(spec_, options_, package, schema_, *naming_, next_state));
+  INGESTD_ASSIGN_OR_RETURN(ExtractStageResult extracted, RunExtractStage(spec_, extract_options_, package, schema_,
+                                                                         *naming_, next_state, feed));
   summary.items_extracted = extracted.items;
   summary.bytes_extracted = extracted.bytes;
   next_state.BumpVersion();
@@ -173,18 +202,18 @@ Result<PackageSummary> Runner::Extract(package::LoadPackage& package) {
   INGESTD_TRY(package.CommitExtracted(std::move(extracted.commit)));
   Checkpoint("extracted");
   summary.times.extract = Now(options_) - start;
-  return summary;
+  return OkStatus();
 }
 
 // Only resources the package extracted replace their tables: one that did
 // not run (not selected, a push resource outside its push run, every other
 // resource in a push run) leaves its table alone. The manifest records which
 // ran, so a resumed package decides as its own run did.
-std::vector<std::string> Runner::ReplaceTables(const package::LoadPackage& package) const {
+std::vector<std::string> Runner::ReplaceTables(const std::vector<std::string>& resources) const {
   std::vector<std::string> tables;
-  for (const package::ResourceFiles& extracted : package.manifest().resources) {
+  for (const std::string& extracted : resources) {
     for (const ResourceSpec& resource : spec_.resources) {
-      if (resource.name != extracted.resource) continue;
+      if (resource.name != extracted) continue;
       if (resource.write_disposition == schema::WriteDisposition::kReplace) {
         tables.push_back(naming_->NormalizePath(resource.table_name));
       }
@@ -193,29 +222,42 @@ std::vector<std::string> Runner::ReplaceTables(const package::LoadPackage& packa
   return tables;
 }
 
+std::vector<std::string> Runner::ReplaceTables(const package::LoadPackage& package) const {
+  std::vector<std::string> resources;
+  for (const package::ResourceFiles& extracted : package.manifest().resources) resources.push_back(extracted.resource);
+  return ReplaceTables(resources);
+}
+
 // Opens the package's load transaction before normalization starts, so each
 // job's load files are loaded while later jobs normalize. Null when the run
 // loads after normalization instead.
-std::unique_ptr<BackgroundLoad> Runner::StartLoad(const package::LoadPackage& package) {
+std::unique_ptr<BackgroundLoad> Runner::StartLoad(const package::LoadPackage& package,
+                                                  std::vector<std::string> replace_tables) {
   load_started_at_ = Now(options_);
   if (!options_.overlap_load) return nullptr;
   destinations::LoadBegin begin;
   begin.load_id = package.load_id();
   begin.pipeline_name = spec_.name;
-  begin.replace_tables = ReplaceTables(package);
+  begin.replace_tables = std::move(replace_tables);
   begin.created_at = package.created_at();
   begin.checkpoint = options_.checkpoint;
   return std::make_unique<BackgroundLoad>(*destination_, std::move(begin), options_.stop);
 }
 
-Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader) {
-  const double start = Now(options_);
-  // Resource hints are re-applied so a resumed package sees its tables.
+Result<std::unique_ptr<Runner::NormalizeRun>> Runner::PrepareNormalize(const package::LoadPackage& package,
+                                                                       PackageSummary& summary,
+                                                                       BackgroundLoad* loader) {
+  auto run = std::make_unique<NormalizeRun>();
+  run->started_at = Now(options_);
+  // Resource hints are (re-)applied so a resumed package sees its tables;
+  // extraction applies the same ones to schema_, so this is the schema it
+  // normalizes against either way.
+  run->start = schema_;
   for (const ResourceSpec& resource : spec_.resources) {
-    INGESTD_TRY(schema::ApplyResourceHints(schema_, resource.ToResourceHints(), *naming_));
+    INGESTD_TRY(schema::ApplyResourceHints(run->start, resource.ToResourceHints(), *naming_));
   }
-  NormalizeStageOptions stage;
-  stage.start = &schema_;
+  NormalizeStageOptions& stage = run->stage;
+  stage.start = &run->start;
   stage.max_identifier_length = naming_->max_length();
   stage.row_id_seed = options_.row_id_seed ^ std::hash<std::string>{}(package.load_id());
   if (spec_.options.file_max_items) stage.file_options.file_max_rows = *spec_.options.file_max_items;
@@ -223,17 +265,16 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary,
   stage.pool = options_.normalize_pool;
   // Normalization stops when the run is cancelled or the load behind it
   // failed (its error is the run's then).
-  std::stop_source stage_stop;
-  std::stop_callback on_run_stop(options_.stop, [&] { stage_stop.request_stop(); });
-  std::optional<std::stop_callback<std::function<void()>>> on_load_failed;
+  NormalizeRun* r = run.get();
+  run->on_run_stop.emplace(options_.stop, std::function<void()>([r] { r->stop.request_stop(); }));
   if (loader != nullptr) {
-    on_load_failed.emplace(loader->failed(), std::function<void()>([&] { stage_stop.request_stop(); }));
+    run->on_load_failed.emplace(loader->failed(), std::function<void()>([r] { r->stop.request_stop(); }));
   }
-  stage.stop = stage_stop.get_token();
-  bool progress_reported = false;
-  std::uint64_t load_rows_reported = 0;
-  stage.on_job_merged = [&](const workers::NormalizeJobResult& job, const schema::Schema& merged, std::uint64_t rows,
-                            std::uint64_t bytes) {
+  stage.stop = run->stop.get_token();
+  const std::string package_dir = package.dir();
+  stage.on_job_merged = [this, r, &summary, loader, &package](const workers::NormalizeJobResult& job,
+                                                              const schema::Schema& merged, std::uint64_t rows,
+                                                              std::uint64_t bytes) {
     summary.violation_total += job.violation_total;
     for (const auto& v : job.violations) {
       if (summary.violations.size() >= kViolationsInSummary) break;
@@ -241,32 +282,38 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary,
       EmitViolation(v);
     }
     Progress("normalize", rows, bytes);
-    progress_reported = true;
+    r->progress_reported = true;
     if (loader == nullptr) return;
     // What the loader has done so far (before this job's files join it).
-    if (const std::uint64_t loaded = loader->rows_loaded(); loaded != load_rows_reported) {
+    if (const std::uint64_t loaded = loader->rows_loaded(); loaded != r->load_rows_reported) {
       Progress("load", loaded, 0);
-      load_rows_reported = loaded;
+      r->load_rows_reported = loaded;
     }
     std::vector<destinations::TableLoad> tables;
+    // LoadFilePaths reads only the package's directory, never the manifest
+    // the extracting thread may be committing.
     for (const package::TableFiles& t : job.tables) tables.push_back({t.table, package.LoadFilePaths(t)});
     loader->Submit(std::make_shared<const schema::Schema>(merged), std::move(tables), job.rows);
   };
   stage.on_first_job = [this] { Checkpoint("normalize"); };
-  Result<NormalizeStageResult> normalized = RunNormalizeStage(package, stage);
+  return run;
+}
+
+Status Runner::FinishNormalize(package::LoadPackage& package, PackageSummary& summary, NormalizeRun& run,
+                               Result<NormalizeStageResult> normalized) {
   if (!normalized.ok()) {
     if (normalized.error().code() == ErrorCode::kCancelled) {
       return Error(ErrorCode::kCancelled, "run cancelled during normalize");
     }
     return std::move(normalized).error();
   }
-  if (!progress_reported) Progress("normalize", 0, 0);
+  if (!run.progress_reported) Progress("normalize", 0, 0);
 
   schema::Schema next = std::move(normalized->schema);
   if (package.manifest().pipeline_state && next.FindTable(schema::kPipelineStateTableName) == nullptr) {
     next.AddTable(schema::PipelineStateTableSchema());
   }
-  const std::string before = schema_.version_hash();
+  const std::string before = run.start.version_hash();
   next.BumpVersion();
   summary.new_tables = std::move(normalized->new_tables);
   summary.new_columns = std::move(normalized->new_columns);
@@ -289,8 +336,13 @@ Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary,
     Emit(event);
   }
   schema_ = std::move(next);
-  summary.times.normalize = Now(options_) - start;
+  summary.times.normalize = Now(options_) - run.started_at;
   return OkStatus();
+}
+
+Status Runner::Normalize(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader) {
+  INGESTD_ASSIGN_OR_RETURN(std::unique_ptr<NormalizeRun> run, PrepareNormalize(package, summary, loader));
+  return FinishNormalize(package, summary, *run, RunNormalizeStage(package, run->stage));
 }
 
 Status Runner::Load(package::LoadPackage& package, PackageSummary& summary, BackgroundLoad* loader) {
@@ -377,7 +429,7 @@ Result<RunSummary> Runner::Run() {
     for (const package::ResourceFiles& r : package.manifest().resources) summary.items_extracted += r.items;
     std::unique_ptr<BackgroundLoad> loader;
     if (package.stage() == package::PackageStage::kExtracted) {
-      loader = StartLoad(package);
+      loader = StartLoad(package, ReplaceTables(package));
       Status s = Normalize(package, summary, loader.get());
       if (!s.ok() && loader != nullptr) {
         if (std::optional<Error> load_error = loader->Stop()) {
@@ -405,30 +457,99 @@ Result<RunSummary> Runner::Run() {
   }
 
   INGESTD_TRY(CheckStop("before extract"));
+  INGESTD_TRY(RunNewPackage(store));
+  return std::move(summary_);
+}
+
+// Extracts a new package, normalizes and loads it. When the schema is
+// settled before the first item (SchemaSettledBeforeData), the three stages
+// overlap: item files are normalized on a thread of their own as extraction
+// closes them, and each job's load files are loaded (BackgroundLoad) while
+// later ones normalize. Either way the package commits extracted, then
+// normalized, then loaded, in that order, so crash recovery is unchanged;
+// a failure after extraction leaves the package pending, as before.
+Status Runner::RunNewPackage(package::PackageStore& store) {
   INGESTD_ASSIGN_OR_RETURN(package::LoadPackage package, store.Create(options_.now));
+  PackageSummary summary;
+  summary.load_id = package.load_id();
+  const bool streamed = options_.overlap_extract && SchemaSettledBeforeData(spec_, options_);
+
+  std::unique_ptr<BackgroundLoad> loader;
+  std::unique_ptr<NormalizeRun> normalize;
+  std::optional<ItemFileFeed> feed;
+  std::optional<Result<NormalizeStageResult>> normalized;
+  std::jthread normalizer;
   Stage("extract", true);
-  Result<PackageSummary> extracted = Extract(package);
+  if (streamed) {
+    std::vector<std::string> resources;
+    for (const ResourceSpec* r : ExtractedResources(spec_, options_)) resources.push_back(r->name);
+    Result<NormalizeTarget> target = [&]() -> Result<NormalizeTarget> {
+      NormalizeTarget t;
+      t.package_dir = package.dir();
+      INGESTD_ASSIGN_OR_RETURN(t.output_dir, package.PrepareNormalizedDir());
+      t.load_id = package.load_id();
+      t.created_at = package.created_at();
+      return t;
+    }();
+    Result<ItemFileFeed> created = ItemFileFeed::Create();
+    Status prepared = !target.ok() ? Status(target.error()) : !created.ok() ? Status(created.error()) : OkStatus();
+    if (prepared.ok()) {
+      feed.emplace(std::move(created).value());
+      Stage("normalize", true);
+      loader = StartLoad(package, ReplaceTables(resources));
+      if (loader != nullptr) Stage("load", true);
+      Result<std::unique_ptr<NormalizeRun>> run = PrepareNormalize(package, summary, loader.get());
+      if (run.ok()) {
+        normalize = std::move(run).value();
+        normalizer = std::jthread([this, &normalized, &feed, &normalize, t = std::move(target).value()] {
+          normalized.emplace(RunNormalizeStage(t, normalize->stage, *feed));
+        });
+      } else {
+        prepared = run.error();
+      }
+    }
+    if (!prepared.ok()) {
+      if (loader != nullptr) (void)loader->Stop();
+      (void)store.Discard(package);
+      return std::move(prepared).error().WithContext("normalize");
+    }
+  }
+
+  Status extracted = Extract(package, summary, feed ? &*feed : nullptr);
   if (!extracted.ok()) {
+    if (normalizer.joinable()) {
+      normalize->stop.request_stop();
+      normalizer.join();
+    }
+    if (loader != nullptr) (void)loader->Stop();
     // Nothing of an unfinished extraction was loaded: drop it.
     (void)store.Discard(package);
     return std::move(extracted).error().WithContext("extract");
   }
-  PackageSummary summary = std::move(extracted).value();
   Stage("extract", false, std::to_string(summary.items_extracted) + " items");
   const std::string stays_pending =
       "package " + package.load_id() + " stays pending and is retried by the next run";
-  INGESTD_TRY(CheckStop("after extract (" + stays_pending + ")"));
-  Stage("normalize", true);
-  std::unique_ptr<BackgroundLoad> loader = StartLoad(package);
-  if (loader != nullptr) Stage("load", true);  // it runs alongside normalization
-  Status normalized = Normalize(package, summary, loader.get());
-  if (!normalized.ok()) {
+
+  Status normalize_status = OkStatus();
+  if (streamed) {
+    // The manifest is committed: the normalize stage may finish now.
+    feed->End(package.manifest().resources.size());
+    normalizer.join();
+    normalize_status = FinishNormalize(package, summary, *normalize, std::move(*normalized));
+  } else {
+    INGESTD_TRY(CheckStop("after extract (" + stays_pending + ")"));
+    Stage("normalize", true);
+    loader = StartLoad(package, ReplaceTables(package));
+    if (loader != nullptr) Stage("load", true);  // it runs alongside normalization
+    normalize_status = Normalize(package, summary, loader.get());
+  }
+  if (!normalize_status.ok()) {
     if (loader != nullptr) {
       if (std::optional<Error> load_error = loader->Stop()) {
         return std::move(*load_error).WithContext("load (" + stays_pending + ")");
       }
     }
-    return std::move(normalized).error().WithContext("normalize (" + stays_pending + ")");
+    return std::move(normalize_status).error().WithContext("normalize (" + stays_pending + ")");
   }
   Stage("normalize", false);
   INGESTD_TRY(CheckStop("after normalize (" + stays_pending + ")"));
@@ -438,7 +559,7 @@ Result<RunSummary> Runner::Run() {
   INGESTD_TRY(store.MarkLoaded(package));
   Stage("load", false);
   summary_.packages.push_back(std::move(summary));
-  return std::move(summary_);
+  return OkStatus();
 }
 
 }  // namespace

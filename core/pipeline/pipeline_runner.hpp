@@ -39,8 +39,9 @@ struct RunOptions {
   /// not yet updated).
   std::function<void(std::string_view)> checkpoint;
   /// Called as things happen (stage boundaries, HTTP retries and waits,
-  /// paginator detection, ...), from the thread running RunPipeline. May be
-  /// empty.
+  /// paginator detection, ...), one at a time, from the thread running
+  /// RunPipeline or, while stages overlap, the run's normalize thread. May
+  /// be empty.
   std::function<void(const RunEvent&)> on_event;
   /// Where HTTP sources count requests, retries and waits (registered once
   /// per metrics registry by the caller). May be null.
@@ -64,6 +65,13 @@ struct RunOptions {
   /// package's one transaction (false: load after normalization, for
   /// measuring the difference). The loaded data is the same either way.
   bool overlap_load = true;
+  /// Normalize item files as extraction closes them, while it goes on
+  /// (false: after extraction, for measuring the difference). Only when
+  /// the schema is settled before the first item: a run with a `sql`
+  /// resource (its column types are reflected when its turn comes)
+  /// normalizes after extraction regardless. The loaded data is the same
+  /// either way.
+  bool overlap_extract = true;
 };
 
 /// Seconds spent per stage.

@@ -368,7 +368,8 @@ struct NormalizeWorkerPool::Session::Impl {
   }
 
   // Waits up to kPollMillis for replies from busy workers and handles them.
-  void PollBusy() {
+  // True when `wake_fd` (if >= 0) became readable instead.
+  bool PollBusy(int wake_fd) {
     std::vector<pollfd> fds;
     std::vector<std::size_t> index;
     for (std::size_t i = 0; i < slots.size(); ++i) {
@@ -376,10 +377,12 @@ struct NormalizeWorkerPool::Session::Impl {
       fds.push_back(pollfd{slots[i].worker->fd(), POLLIN, 0});
       index.push_back(i);
     }
-    if (fds.empty()) return;
+    if (fds.empty()) return false;
+    if (wake_fd >= 0) fds.push_back(pollfd{wake_fd, POLLIN, 0});
     const int ready = ::poll(fds.data(), fds.size(), kPollMillis);
-    if (ready <= 0) return;  // timeout, or EINTR: the caller loops
-    for (std::size_t k = 0; k < fds.size(); ++k) {
+    if (ready <= 0) return false;  // timeout, or EINTR: the caller loops
+    const bool woken = wake_fd >= 0 && fds.back().revents != 0;
+    for (std::size_t k = 0; k < index.size(); ++k) {
       if (fds[k].revents == 0) continue;
       Slot& slot = slots[index[k]];
       auto open = slot.worker->ReadAvailable();
@@ -396,6 +399,7 @@ struct NormalizeWorkerPool::Session::Impl {
       if (slot.running && (!open.ok() || !*open)) HandleDeath(slot, "");
     }
     std::erase_if(slots, [](const Slot& s) { return !s.worker; });
+    return woken;
   }
 };
 
@@ -412,7 +416,8 @@ void NormalizeWorkerPool::Session::Submit(NormalizeJob job) {
 
 std::size_t NormalizeWorkerPool::Session::pending() const { return impl_ ? impl_->pending : 0; }
 
-Result<std::optional<NormalizeJobOutcome>> NormalizeWorkerPool::Session::Next(const std::stop_token& stop) {
+Result<std::optional<NormalizeJobOutcome>> NormalizeWorkerPool::Session::Next(const std::stop_token& stop,
+                                                                             int wake_fd) {
   INGESTD_CHECK(impl_ != nullptr);
   Impl& s = *impl_;
   using Outcome = std::optional<NormalizeJobOutcome>;
@@ -440,7 +445,7 @@ Result<std::optional<NormalizeJobOutcome>> NormalizeWorkerPool::Session::Next(co
     }
     s.Dispatch();
     if (s.queue.empty()) s.ReturnIdleWorkers();
-    s.PollBusy();
+    if (s.PollBusy(wake_fd) && s.finished.empty()) return Outcome();
   }
 }
 

@@ -91,9 +91,12 @@ class NormalizeWorkerPool {
     /// Jobs submitted and not yet returned by Next.
     std::size_t pending() const;
     /// Waits for the next finished job (in completion order) and returns
-    /// its id and outcome; nullopt when nothing is pending. Outer error:
-    /// `stop` was requested (kCancelled; unfinished jobs are abandoned).
-    Result<std::optional<NormalizeJobOutcome>> Next(const std::stop_token& stop = {});
+    /// its id and outcome; nullopt when nothing is pending, or, with
+    /// `wake_fd` >= 0, as soon as that descriptor is readable (the caller
+    /// has new jobs to submit; pending() tells the cases apart). Outer
+    /// error: `stop` was requested (kCancelled; unfinished jobs are
+    /// abandoned).
+    Result<std::optional<NormalizeJobOutcome>> Next(const std::stop_token& stop = {}, int wake_fd = -1);
 
    private:
     friend class NormalizeWorkerPool;

@@ -203,11 +203,15 @@ int RunRun(int argc, char** argv) {
     return 1;
   }
   options.normalize_pool = pool->get();
-  // Benchmark knob (docs/benchmarks.md), not a setting: load after
-  // normalization instead of alongside it, to measure what overlap gains.
-  if (const char* env = std::getenv("INGESTD_BENCH_SEQUENTIAL_LOAD"); env != nullptr && std::string_view(env) == "1") {
-    options.overlap_load = false;
-  }
+  // Benchmark knobs (docs/benchmarks.md), not settings: load after
+  // normalization, or normalize after extraction, instead of alongside, to
+  // measure what the overlap gains.
+  const auto knob = [](const char* name) {
+    const char* env = std::getenv(name);
+    return env != nullptr && std::string_view(env) == "1";
+  };
+  if (knob("INGESTD_BENCH_SEQUENTIAL_LOAD")) options.overlap_load = false;
+  if (knob("INGESTD_BENCH_SEQUENTIAL_EXTRACT")) options.overlap_extract = false;
   auto summary = pipeline::RunPipeline(*spec, options);
   if (!metrics_file.empty()) {
     Status written = package::WriteFileAtomically(metrics_file, metrics::RenderText(registry));

@@ -84,9 +84,15 @@ struct RunManager::Impl {
     std::vector<std::pair<std::int64_t, std::function<void()>>> newer_waiters;
     std::vector<std::function<void(Result<catalog::RunRecord>)>> finish_waiters;
     std::unique_ptr<asio::steady_timer> deadline_timer;
-    // progress throttling and stage timing (touched by the run's thread only)
-    double last_progress_at = 0;
-    std::uint64_t last_progress_rows = 0;
+    // Progress throttling and stage timing, touched by the run's event
+    // callback only (the runner calls it one event at a time). Per stage:
+    // stages overlap, and each one's progress is throttled and its rate
+    // computed on its own.
+    struct StageProgress {
+      double at = 0;
+      std::uint64_t rows = 0;
+    };
+    std::map<std::string, StageProgress> last_progress;
     std::map<std::string, double> stage_started_at;
   };
 
@@ -310,7 +316,7 @@ struct RunManager::Impl {
     switch (event.kind) {
       case Kind::kStageStarted:
         run->stage_started_at[event.stage] = Monotonic();
-        run->last_progress_at = 0;
+        run->last_progress.erase(event.stage);
         out.mutable_stage_started()->set_stage(event.stage);
         break;
       case Kind::kStageFinished: {
@@ -327,17 +333,17 @@ struct RunManager::Impl {
       }
       case Kind::kProgress: {
         const double now = Monotonic();
-        if (run->last_progress_at > 0 && now - run->last_progress_at < options.progress_interval_seconds) return;
+        ActiveRun::StageProgress& last = run->last_progress[event.stage];
+        if (last.at > 0 && now - last.at < options.progress_interval_seconds) return;
         auto* p = out.mutable_progress();
         p->set_stage(event.stage);
         p->set_rows(event.rows);
         p->set_bytes(event.bytes);
-        if (run->last_progress_at > 0 && now > run->last_progress_at && event.rows >= run->last_progress_rows) {
-          p->set_rows_per_second(static_cast<double>(event.rows - run->last_progress_rows) /
-                                 (now - run->last_progress_at));
+        if (last.at > 0 && now > last.at && event.rows >= last.rows) {
+          p->set_rows_per_second(static_cast<double>(event.rows - last.rows) / (now - last.at));
         }
-        run->last_progress_at = now;
-        run->last_progress_rows = event.rows;
+        last.at = now;
+        last.rows = event.rows;
         break;
       }
       case Kind::kSchemaChanged: {

@@ -1,4 +1,5 @@
-// `ingestd run` with 0, 1 and 2 normalize worker processes over the same
+// `ingestd run` with 0, 1 and 2 normalize worker processes, normalizing
+// alongside extraction or after it, over the same
 // rotated input loads the same tables: the result does not depend on the
 // worker count, including when two item files discover one column with
 // different types (the later one goes to a variant column, as one
@@ -86,10 +87,12 @@ class NormalizeWorkersTest : public ::testing::Test {
 
   // Runs the spec with `workers` normalize workers into its own data dir;
   // returns the dump of the loaded tables.
-  std::string RunWith(int workers) {
-    const fs::path data = dir_ / ("data-" + std::to_string(workers));
+  std::string RunWith(int workers, bool overlap_extract = true) {
+    const fs::path data = dir_ / ("data-" + std::to_string(workers) + (overlap_extract ? "" : "-sequential"));
     testing::IngestdRunOptions options;
     options.extra_args = "--normalize-workers " + std::to_string(workers);
+    // Normalize after extraction instead of alongside it (a benchmark knob).
+    if (!overlap_extract) options.environment = "INGESTD_BENCH_SEQUENTIAL_EXTRACT=1";
     testing::ProcessResult r = testing::RunIngestdProcess(INGESTD_BINARY, (dir_ / "spec.json").string(),
                                                           data.string(), options);
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -126,6 +129,9 @@ TEST_F(NormalizeWorkersTest, TheLoadedTablesDoNotDependOnTheWorkerCount) {
   EXPECT_THAT(in_process, HasSubstr("table issues__events:"));
   EXPECT_EQ(RunWith(1), in_process);
   EXPECT_EQ(RunWith(2), in_process);
+  // Normalization alongside extraction (the default) merges as after it.
+  EXPECT_EQ(RunWith(2, /*overlap_extract=*/false), in_process);
+  EXPECT_EQ(RunWith(0, /*overlap_extract=*/false), in_process);
 }
 
 }  // namespace

@@ -75,6 +75,29 @@ TEST(ItemFileTest, RotatesByItemCount) {
   EXPECT_FALSE(writer->Write("{}").ok());
 }
 
+TEST(ItemFileTest, AnnouncesEachFileOnceItIsComplete) {
+  TempDir dir;
+  ItemFileOptions options;
+  options.file_max_items = 2;
+  auto writer = ItemFileWriter::Create(dir.path(), "orders", "orders", options);
+  ASSERT_TRUE(writer.ok());
+  std::vector<std::string> announced;
+  std::vector<std::vector<std::string>> contents;
+  writer->set_on_file_closed([&](const std::string& relative) {
+    announced.push_back(relative);
+    contents.push_back(ReadLines(dir.path() + "/" + relative.substr(relative.find('/') + 1)));
+  });
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->Write("{\"id\":" + std::to_string(i) + "}").ok());
+  EXPECT_THAT(announced, ElementsAre("extracted/orders.0.jsonl", "extracted/orders.1.jsonl"));
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_THAT(announced,
+              ElementsAre("extracted/orders.0.jsonl", "extracted/orders.1.jsonl", "extracted/orders.2.jsonl"));
+  // Complete when announced: a reader sees every item of the file.
+  ASSERT_EQ(contents.size(), 3u);
+  EXPECT_THAT(contents[1], ElementsAre("{\"id\":2}", "{\"id\":3}"));
+  EXPECT_THAT(contents[2], ElementsAre("{\"id\":4}"));
+}
+
 TEST(ItemFileTest, RotatesByBytes) {
   TempDir dir;
   ItemFileOptions options;
