@@ -139,6 +139,7 @@ Status Runner::OpenDestination() {
     destinations::postgres::PostgresConfig config;
     config.dsn = std::move(dsn);
     config.dataset = spec_.dataset_name;
+    config.copy_format = options_.pg_copy_format;
     INGESTD_ASSIGN_OR_RETURN(destination_, destinations::postgres::OpenPostgres(config));
     summary_.destination = "postgres:" + spec_.dataset_name;
   }

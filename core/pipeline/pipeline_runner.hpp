@@ -11,6 +11,7 @@
 #include "core/common/result.hpp"
 #include "core/contracts/contract_violation.hpp"
 #include "core/extract/http/http_metrics.hpp"
+#include "core/destinations/postgres/postgres_destination.hpp"
 #include "core/pipeline/pipeline_spec.hpp"
 #include "core/pipeline/run_event.hpp"
 #include "core/workers/normalize_worker_pool.hpp"
@@ -72,6 +73,11 @@ struct RunOptions {
   /// normalizes after extraction regardless. The loaded data is the same
   /// either way.
   bool overlap_extract = true;
+  /// PostgreSQL destinations: force one COPY format for every table
+  /// (kAuto, the default, picks per table by column types). For the
+  /// text-versus-binary benchmark, not a setting.
+  destinations::postgres::PostgresConfig::CopyFormatChoice pg_copy_format =
+      destinations::postgres::PostgresConfig::CopyFormatChoice::kAuto;
 };
 
 /// Seconds spent per stage.

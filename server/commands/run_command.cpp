@@ -212,6 +212,15 @@ int RunRun(int argc, char** argv) {
   };
   if (knob("INGESTD_BENCH_SEQUENTIAL_LOAD")) options.overlap_load = false;
   if (knob("INGESTD_BENCH_SEQUENTIAL_EXTRACT")) options.overlap_extract = false;
+  if (const char* format = std::getenv("INGESTD_PG_COPY_FORMAT"); format != nullptr && *format != '\0') {
+    using Choice = destinations::postgres::PostgresConfig::CopyFormatChoice;
+    const std::string_view f = format;
+    if (f != "text" && f != "binary") {
+      std::cerr << "ingestd run: INGESTD_PG_COPY_FORMAT must be text or binary, not " << f << "\n";
+      return 2;
+    }
+    options.pg_copy_format = f == "text" ? Choice::kText : Choice::kBinary;
+  }
   auto summary = pipeline::RunPipeline(*spec, options);
   if (!metrics_file.empty()) {
     Status written = package::WriteFileAtomically(metrics_file, metrics::RenderText(registry));

@@ -393,6 +393,28 @@ TEST_F(SqliteDestinationTest, SameLoadIdTwiceChangesNothing) {
   EXPECT_TRUE(*loaded);
 }
 
+// Unique columns of tables a load creates are indexed after the rows (one
+// sorted build), under the same name ALTER-added unique columns get, and
+// rows that break them fail the load at commit with nothing left behind.
+TEST_F(SqliteDestinationTest, UniqueIndexesOfNewTablesComeAfterTheRows) {
+  MustLoad(R"([{"id": 1, "tags": ["a"]}])", "items");
+  EXPECT_THAT(Query("SELECT name || ' ' || tbl_name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE "
+                    "'items%' ORDER BY name"),
+              ElementsAre("items___dlt_id__unique items", "items__tags___dlt_id__unique items__tags"));
+  EXPECT_THAT(Query("SELECT \"unique\" FROM pragma_index_list('items')"), ElementsAre("1"));
+
+  LoadRequest dup = Package(R"([{"id": 2}])", "dups", kT1 + 1);
+  const std::string copy = dup.tables.at(0).files.at(0) + ".copy";
+  std::filesystem::copy_file(dup.tables.at(0).files.at(0), copy);
+  dup.tables.at(0).files.push_back(copy);  // the same rows (and _dlt_id) twice
+  const auto tables_before = Tables();
+  Result<LoadResult> r = destination_->Load(dup, std::stop_token{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message(), HasSubstr("UNIQUE"));
+  EXPECT_THAT(r.error().message(), HasSubstr("dups._dlt_id"));
+  EXPECT_EQ(Tables(), tables_before);
+}
+
 TEST_F(SqliteDestinationTest, FailureMidLoadRollsEverythingBack) {
   MustLoad(R"({"id": 1, "name": "a"})", "items");
   const auto items_before = Query("SELECT * FROM items");

@@ -1076,19 +1076,6 @@ Result<std::unique_ptr<Destination>> OpenPostgres(const PostgresConfig& config) 
   if (c.staging_dataset == c.dataset) {
     return InvalidArgument("postgres: the staging dataset must differ from the dataset " + c.dataset);
   }
-  if (c.copy_format == PostgresConfig::CopyFormatChoice::kAuto) {
-    // Benchmark knob (docs/benchmarks.md "COPY binary vs text"), not a setting.
-    if (const char* forced = std::getenv("INGESTD_PG_COPY_FORMAT"); forced != nullptr && *forced != '\0') {
-      const std::string_view f = forced;
-      if (f == "text") {
-        c.copy_format = PostgresConfig::CopyFormatChoice::kText;
-      } else if (f == "binary") {
-        c.copy_format = PostgresConfig::CopyFormatChoice::kBinary;
-      } else {
-        return InvalidArgument("postgres: INGESTD_PG_COPY_FORMAT must be text or binary, not " + std::string(f));
-      }
-    }
-  }
   INGESTD_ASSIGN_OR_RETURN(PgConnection conn, PgConnection::Connect(c.dsn));
   return std::unique_ptr<Destination>(std::make_unique<PostgresDestination>(std::move(c), std::move(conn)));
 }

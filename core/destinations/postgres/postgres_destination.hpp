@@ -25,18 +25,16 @@ struct PostgresConfig {
   /// picks per table by its column types: binary where every type has an
   /// exact binary encoding (see pg_copy_binary.hpp), text otherwise. kText
   /// and kBinary force one format for every table; they exist for tests and
-  /// the text-vs-binary benchmark. When this is kAuto, the environment
-  /// variable INGESTD_PG_COPY_FORMAT=text|binary (a benchmark knob, not a
-  /// supported setting) forces the format as well.
+  /// the text-vs-binary benchmark (`ingestd run` sets them from its
+  /// INGESTD_PG_COPY_FORMAT knob).
   enum class CopyFormatChoice : std::uint8_t { kAuto, kText, kBinary };
   CopyFormatChoice copy_format = CopyFormatChoice::kAuto;
 };
 
 /// Connects and returns the PostgreSQL destination (Destination::Kind()
 /// "postgres"). Errors: kInvalidArgument for an empty or over-long dataset
-/// name or staging equal to the dataset, or an INGESTD_PG_COPY_FORMAT other
-/// than text or binary; kUnavailable when the server cannot
-/// be reached.
+/// name or staging equal to the dataset; kUnavailable when the server
+/// cannot be reached.
 ///
 /// What Load() does in its one transaction, in order:
 ///  1. takes a transaction-level advisory lock on the dataset (loads into one

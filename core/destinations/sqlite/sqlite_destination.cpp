@@ -145,6 +145,9 @@ struct LoadMemo {
   std::set<std::string, std::less<>> emptied;  // tables of replaced chains emptied so far
   std::map<std::string, std::vector<std::string>, std::less<>> staging;  // temp table -> its columns
   std::vector<std::string> roots;  // roots of the tables that received rows, in order
+  // (table, column) of unique columns of tables this load created: indexed
+  // after their rows (see UniqueIndexName).
+  std::vector<std::pair<std::string, std::string>> deferred_unique;
   bool copy_checkpoint_called = false;
   LoadResult result;
 };
@@ -224,6 +227,12 @@ std::vector<const TableSchema*> LoadRun::ChainOf(std::string_view root) const {
   return chain;
 }
 
+// The unique index of a column that is not declared UNIQUE inline: added by
+// ALTER TABLE, or of a table this load created (indexed after its rows).
+std::string UniqueIndexName(std::string_view table, std::string_view column) {
+  return std::string(table) + "__" + std::string(column) + "__unique";
+}
+
 Status LoadRun::AddColumn(const TableSchema& table, const ColumnSchema& column) {
   // SQLite's ADD COLUMN cannot add UNIQUE, and NOT NULL only with a default:
   // the column is added nullable and uniqueness becomes a unique index.
@@ -232,7 +241,7 @@ Status LoadRun::AddColumn(const TableSchema& table, const ColumnSchema& column) 
                           " " + SqliteTypeName(column),
                       doing));
   if (column.HasHint(ColumnHint::kUnique)) {
-    INGESTD_TRY(Execute("CREATE UNIQUE INDEX main." + QuoteIdentifier(table.name() + "__" + column.name + "__unique") +
+    INGESTD_TRY(Execute("CREATE UNIQUE INDEX main." + QuoteIdentifier(UniqueIndexName(table.name(), column.name)) +
                             " ON " + QuoteIdentifier(table.name()) + " (" + QuoteIdentifier(column.name) + ")",
                         doing));
   }
@@ -269,7 +278,11 @@ Result<TablePlan*> LoadRun::EnsureTable(const TableSchema& table, bool scd2_root
       // scd2 keeps retired versions next to active ones, so the row hash in
       // `_dlt_id` repeats (dlt drops its unique hint there too).
       bool unique = c.HasHint(ColumnHint::kUnique) && !(scd2_root && c.name == schema::kDltId);
-      if (unique) sql += " UNIQUE";
+      // The index is built once the load's rows are in (Finish): one sorted
+      // build instead of a random B-tree insertion per row, which made
+      // loads of millions of rows several times slower once the index
+      // outgrew the page cache.
+      if (unique) memo_.deferred_unique.emplace_back(table.name(), c.name);
     };
     for (std::size_t i = 0; i < plan.columns.size(); ++i) add_definition(plan.column(i), i == 0);
     for (const ColumnSchema& c : validity) add_definition(c, false);
@@ -780,6 +793,15 @@ Result<LoadResult> LoadRun::Finish() {
   memo_.staging.clear();
   INGESTD_TRY(Execute("DROP TABLE IF EXISTS " + Temp(kDeleteKeys) + "; DROP TABLE IF EXISTS " + Temp(kInsertKeys),
                       "dropping merge helper tables"));
+  // Unique indexes of the tables this load created; duplicates fail the load
+  // here, inside the transaction.
+  for (const auto& [table, column] : memo_.deferred_unique) {
+    INGESTD_TRY(CheckStop("before indexing table " + table));
+    INGESTD_TRY(Execute("CREATE UNIQUE INDEX main." + QuoteIdentifier(UniqueIndexName(table, column)) + " ON " +
+                            QuoteIdentifier(table) + " (" + QuoteIdentifier(column) + ")",
+                        "adding the unique index on " + table + "." + column));
+  }
+  memo_.deferred_unique.clear();
 
   if (request_.store_schema_version) INGESTD_TRY(InsertSchemaVersion());
   if (request_.state) {
