@@ -76,34 +76,68 @@ void ProgressState::Apply(const v1::RunEvent& event) {
       queued_reason.clear();
       started_at = event.time();
       break;
-    case v1::RunEvent::kStageStarted:
-      stage = event.stage_started().stage();
-      stage_index = StageIndex(stage);
-      stage_done = false;
-      rows = 0;
-      rows_per_second = 0;
+    case v1::RunEvent::kStageStarted: {
+      const int index = StageIndex(event.stage_started().stage());
+      if (index < 0) {
+        // Not one of the three: shown as it comes, without bar progress.
+        stage = event.stage_started().stage();
+        stage_index = -1;
+        stage_done = false;
+        rows = 0;
+        rows_per_second = 0;
+        return;
+      }
+      stages[index] = StageRows{true, false, 0, 0};
       break;
-    case v1::RunEvent::kStageFinished:
-      if (event.stage_finished().stage() == stage) stage_done = true;
+    }
+    case v1::RunEvent::kStageFinished: {
+      const int index = StageIndex(event.stage_finished().stage());
+      if (index < 0) {
+        if (event.stage_finished().stage() == stage) stage_done = true;
+        return;
+      }
+      stages[index].started = true;
+      stages[index].done = true;
       break;
+    }
     case v1::RunEvent::kProgress: {
       const v1::Progress& progress = event.progress();
-      if (progress.stage() != stage) {
+      const int index = StageIndex(progress.stage());
+      if (index < 0) {
         stage = progress.stage();
-        stage_index = StageIndex(stage);
+        stage_index = -1;
         stage_done = false;
+        rows = progress.rows();
+        rows_per_second = progress.rows_per_second();
+        return;
       }
-      rows = progress.rows();
-      rows_per_second = progress.rows_per_second();
+      StageRows& s = stages[index];
+      s.started = true;
+      s.rows = progress.rows();
+      s.rows_per_second = progress.rows_per_second();
       break;
     }
     case v1::RunEvent::kFinished:
       finished = true;
       final_status = event.finished().run().status();
-      break;
+      return;
     default:
-      break;
+      return;
   }
+  // The earliest started stage not finished; when every started stage is
+  // finished, the last of them (shown done).
+  int shown = -1;
+  for (int i = 0; i < static_cast<int>(stages.size()); ++i) {
+    if (!stages[i].started) continue;
+    shown = i;
+    if (!stages[i].done) break;
+  }
+  if (shown < 0) return;
+  stage = std::string(kStages[shown]);
+  stage_index = shown;
+  stage_done = stages[shown].done;
+  rows = stages[shown].rows;
+  rows_per_second = stages[shown].rows_per_second;
 }
 
 std::string FormatProgressLine(const ProgressState& state, std::size_t width) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -30,6 +31,17 @@ struct ProgressState {
   v1::RunStatus final_status = v1::RUN_STATUS_UNSPECIFIED;
   /// Events applied; moves the activity marker of the bar.
   std::uint64_t events = 0;
+  /// What each of extract, normalize, load reported. The stages overlap
+  /// (normalization starts on the first item files, loading on the first
+  /// load files): the line shows the earliest stage not finished, so it
+  /// moves forward only, instead of flickering between stages.
+  struct StageRows {
+    bool started = false;
+    bool done = false;
+    std::uint64_t rows = 0;
+    double rows_per_second = 0;
+  };
+  std::array<StageRows, 3> stages{};
 
   void Apply(const v1::RunEvent& event);
 };

@@ -545,6 +545,19 @@ Result<FileFormat> DetectFileFormat(std::string_view path) {
                          "optionally with .gz); set the source's format");
 }
 
+namespace {
+
+// The directory glob() could not open and why: its error callback is a plain
+// function, so the failure is kept per thread for the caller to word.
+thread_local std::pair<std::string, int> glob_failure;
+
+int RecordGlobFailure(const char* path, int err) {
+  glob_failure = {path, err};
+  return 1;  // stop: GLOB_ERR aborts anyway
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ExpandFilePatterns(const std::vector<std::string>& patterns) {
   std::vector<std::string> files;
   std::unordered_set<std::string> seen;
@@ -564,7 +577,8 @@ Result<std::vector<std::string>> ExpandFilePatterns(const std::vector<std::strin
       matches.push_back(pattern);
     } else {
       glob_t g{};
-      int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &g);
+      glob_failure = {};
+      int rc = ::glob(pattern.c_str(), GLOB_ERR, &RecordGlobFailure, &g);
       if (rc == 0) {
         for (std::size_t i = 0; i < g.gl_pathc; ++i) {
           std::string match = g.gl_pathv[i];
@@ -572,7 +586,15 @@ Result<std::vector<std::string>> ExpandFilePatterns(const std::vector<std::strin
         }
       }
       globfree(&g);
-      if (rc == GLOB_ABORTED) return Error(ErrorCode::kUnavailable, pattern + ": cannot read a directory");
+      if (rc == GLOB_ABORTED) {
+        // A directory of the pattern that does not exist is a pattern that
+        // matches nothing, said so; one that cannot be read is named.
+        const auto& [where, err] = glob_failure;
+        if (err == ENOENT || err == ENOTDIR) {
+          return NotFound(pattern + ": pattern matched no files (no directory " + where + ")");
+        }
+        return Error(ErrorCode::kUnavailable, pattern + ": cannot read directory " + where + ": " + ErrnoText(err));
+      }
       if (rc == GLOB_NOSPACE) return ResourceExhausted(pattern + ": out of memory expanding the pattern");
       if (matches.empty()) return NotFound(pattern + ": pattern matched no files");
       // Byte order, not the locale's collation, so runs are reproducible.

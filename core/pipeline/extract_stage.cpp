@@ -381,7 +381,12 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
       continue;
     }
     Status extracted = ExtractOne(*r, spec, options, schema, naming);
-    if (!extracted.ok()) return std::move(extracted).error().WithContext("resource " + r->spec->name);
+    if (!extracted.ok()) {
+      // Sources that name their resource themselves (files) are not named twice.
+      const std::string context = "resource " + r->spec->name;
+      if (extracted.error().message().rfind(context + ": ", 0) == 0) return std::move(extracted).error();
+      return std::move(extracted).error().WithContext(context);
+    }
     // Its last file goes to normalization now, not after the other resources.
     INGESTD_TRY(FinishWriter(*r, feed));
   }

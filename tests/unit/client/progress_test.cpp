@@ -78,8 +78,37 @@ TEST(ProgressLineTest, ShowsStageBarRowsRateAndElapsedTime) {
   EXPECT_EQ(FormatProgressLine(state, 200),
             "normalize  [========|------>-|........]  800 rows  12.5 rows/s  1:05");
 
-  state.Apply(StageStarted(7, 3700, "load"));
-  EXPECT_EQ(FormatProgressLine(state, 200), "load       [========|========|------->]  0 rows  0.0 rows/s  1:01:40");
+  state.Apply(StageFinished(7, 3700, "normalize", 3657, ""));
+  state.Apply(StageStarted(8, 3700, "load"));
+  EXPECT_EQ(FormatProgressLine(state, 200), "load       [========|========|>-------]  0 rows  0.0 rows/s  1:01:40");
+}
+
+// The stages overlap: the line stays on the earliest stage still working and
+// moves forward only, whatever order the stages' progress arrives in.
+TEST(ProgressLineTest, OverlappingStagesShowTheEarliestUnfinishedOne) {
+  ProgressState state;
+  state.Apply(Started(1, 0));
+  state.Apply(StageStarted(2, 0, "extract"));
+  state.Apply(StageStarted(3, 0, "normalize"));
+  state.Apply(StageStarted(4, 0, "load"));
+  state.Apply(Progress(5, 1, "extract", 5000, 5000));
+  state.Apply(Progress(6, 2, "normalize", 9000, 4500));
+  state.Apply(Progress(7, 2, "load", 3000, 1500));
+  EXPECT_EQ(state.stage, "extract");
+  EXPECT_EQ(state.rows, 5000u);
+  state.Apply(Progress(8, 3, "extract", 8000, 3000));
+  EXPECT_EQ(state.rows, 8000u);
+  state.Apply(StageFinished(9, 3, "extract", 3, "8000 items"));
+  // normalize's newest figures, reported while extract was on the line.
+  EXPECT_EQ(state.stage, "normalize");
+  EXPECT_EQ(state.rows, 9000u);
+  EXPECT_EQ(FormatProgressLine(state, 200).substr(0, 39), "normalize  [========|->------|........]");
+  state.Apply(StageFinished(10, 4, "normalize", 4, ""));
+  EXPECT_EQ(state.stage, "load");
+  EXPECT_EQ(state.rows, 3000u);
+  state.Apply(StageFinished(11, 5, "load", 5, ""));
+  EXPECT_EQ(state.stage, "load");
+  EXPECT_TRUE(state.stage_done);
 }
 
 TEST(ProgressLineTest, QueuedAndFinished) {

@@ -322,6 +322,14 @@ TEST_F(FilesTest, ExpandPatternsSortsDedupesAndNamesMisses) {
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.error().message(), empty_glob + ": pattern matched no files");
 
+  // A pattern under a directory that does not exist matches nothing, and
+  // says which directory is missing.
+  std::string no_dir = (dir_ / "absent" / "*.jsonl").string();
+  auto n = ExpandFilePatterns({no_dir});
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(n.error().message(), no_dir + ": pattern matched no files (no directory " + (dir_ / "absent").string() + ")");
+
   auto d = ExpandFilePatterns({(dir_ / "in").string()});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.error().message().find("is a directory"), std::string::npos);
