@@ -17,4 +17,21 @@ inline void AppendZeroPadded(std::string& out, std::int64_t v, int width) {
   out.append(buf, end);
 }
 
+/// Appends "HH:MM:SS[.ffffff]" for `micros` microseconds since midnight (not
+/// negative; hours beyond 99 get more digits): the time-of-day part of the
+/// destinations' date and time literals. The fraction is left out when 0.
+inline void AppendTimeOfDay(std::string& out, std::int64_t micros) {
+  const std::int64_t seconds = micros / 1'000'000;
+  const std::int64_t fraction = micros % 1'000'000;
+  AppendZeroPadded(out, seconds / 3600, 2);
+  out.push_back(':');
+  AppendZeroPadded(out, seconds / 60 % 60, 2);
+  out.push_back(':');
+  AppendZeroPadded(out, seconds % 60, 2);
+  if (fraction != 0) {
+    out.push_back('.');
+    AppendZeroPadded(out, fraction, 6);
+  }
+}
+
 }  // namespace ingestd

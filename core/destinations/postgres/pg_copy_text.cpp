@@ -66,21 +66,6 @@ bool AppendDate(std::string& out, std::int64_t days) {
   return bc;
 }
 
-// "HH:MM:SS[.ffffff]" for microseconds since midnight.
-void AppendTimeOfDay(std::string& out, std::int64_t micros) {
-  const std::int64_t seconds = micros / 1'000'000;
-  const std::int64_t fraction = micros % 1'000'000;
-  AppendZeroPadded(out, seconds / 3600, 2);
-  out.push_back(':');
-  AppendZeroPadded(out, seconds / 60 % 60, 2);
-  out.push_back(':');
-  AppendZeroPadded(out, seconds % 60, 2);
-  if (fraction != 0) {
-    out.push_back('.');
-    AppendZeroPadded(out, fraction, 6);
-  }
-}
-
 // "YYYY-MM-DD HH:MM:SS[.ffffff]+00[ BC]" for microseconds since the epoch
 // (UTC). The offset makes the value independent of the session TimeZone; a
 // `timestamp without time zone` column ignores it.

@@ -67,15 +67,7 @@ void AppendTime(std::string& out, std::int64_t time_micros) {
   const std::int64_t seconds = time_micros / kMicrosPerSecond;
   const std::int64_t fraction = time_micros % kMicrosPerSecond;
   if (time_micros >= 0 && seconds / 3600 < 100) {
-    AppendZeroPadded(out, seconds / 3600, 2);
-    out.push_back(':');
-    AppendZeroPadded(out, seconds / 60 % 60, 2);
-    out.push_back(':');
-    AppendZeroPadded(out, seconds % 60, 2);
-    if (fraction != 0) {
-      out.push_back('.');
-      AppendZeroPadded(out, fraction, 6);
-    }
+    AppendTimeOfDay(out, time_micros);
     return;
   }
   char buf[32];
