@@ -141,6 +141,7 @@ Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, co
   Key cursor{0, 0};                       // the next position to merge
   std::uint64_t next_id = 0;
   std::size_t outstanding = 0;
+  std::size_t merged = 0;
 
   NormalizeStageResult out;
   Merger merger(start, out);
@@ -184,6 +185,11 @@ Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, co
         cursor = Key{cursor.first + 1, 0};
         continue;
       }
+      if (resources && ended == files_of_ended.end()) {
+        // End comes after every EndResource: a feed that skipped one would
+        // leave this stage waiting forever.
+        return Internal("normalize: extraction ended without ending resource " + std::to_string(cursor.first));
+      }
       auto it = slots.find(cursor);
       if (it == slots.end() || !it->second.result) break;
       Slot& slot = it->second;
@@ -207,7 +213,7 @@ Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, co
         continue;
       }
       if (options.on_job_merged) options.on_job_merged(*result, out.schema, out.rows, out.bytes);
-      if (cursor == Key{0, 0} && options.on_first_job) options.on_first_job();
+      if (merged++ == 0 && options.on_first_job) options.on_first_job();
       slots.erase(it);  // its files are listed; free the memory
       ++cursor.second;
     }

@@ -272,7 +272,6 @@ Result<std::unique_ptr<Runner::NormalizeRun>> Runner::PrepareNormalize(const pac
     run->on_load_failed.emplace(loader->failed(), std::function<void()>([r] { r->stop.request_stop(); }));
   }
   stage.stop = run->stop.get_token();
-  const std::string package_dir = package.dir();
   stage.on_job_merged = [this, r, &summary, loader, &package](const workers::NormalizeJobResult& job,
                                                               const schema::Schema& merged, std::uint64_t rows,
                                                               std::uint64_t bytes) {
@@ -482,37 +481,31 @@ Status Runner::RunNewPackage(package::PackageStore& store) {
   std::jthread normalizer;
   Stage("extract", true);
   if (streamed) {
-    std::vector<std::string> resources;
-    for (const ResourceSpec* r : ExtractedResources(spec_, options_)) resources.push_back(r->name);
-    Result<NormalizeTarget> target = [&]() -> Result<NormalizeTarget> {
-      NormalizeTarget t;
-      t.package_dir = package.dir();
-      INGESTD_ASSIGN_OR_RETURN(t.output_dir, package.PrepareNormalizedDir());
-      t.load_id = package.load_id();
-      t.created_at = package.created_at();
-      return t;
-    }();
-    Result<ItemFileFeed> created = ItemFileFeed::Create();
-    Status prepared = !target.ok() ? Status(target.error()) : !created.ok() ? Status(created.error()) : OkStatus();
-    if (prepared.ok()) {
-      feed.emplace(std::move(created).value());
+    // Everything the normalize thread reads is fixed before it starts: the
+    // extracting thread goes on to commit the package's manifest.
+    Status started = [&]() -> Status {
+      NormalizeTarget target;
+      target.package_dir = package.dir();
+      INGESTD_ASSIGN_OR_RETURN(target.output_dir, package.PrepareNormalizedDir());
+      target.load_id = package.load_id();
+      target.created_at = package.created_at();
+      INGESTD_ASSIGN_OR_RETURN(ItemFileFeed created, ItemFileFeed::Create());
+      feed.emplace(std::move(created));
+      std::vector<std::string> resources;
+      for (const ResourceSpec* r : ExtractedResources(spec_, options_)) resources.push_back(r->name);
       Stage("normalize", true);
       loader = StartLoad(package, ReplaceTables(resources));
       if (loader != nullptr) Stage("load", true);
-      Result<std::unique_ptr<NormalizeRun>> run = PrepareNormalize(package, summary, loader.get());
-      if (run.ok()) {
-        normalize = std::move(run).value();
-        normalizer = std::jthread([this, &normalized, &feed, &normalize, t = std::move(target).value()] {
-          normalized.emplace(RunNormalizeStage(t, normalize->stage, *feed));
-        });
-      } else {
-        prepared = run.error();
-      }
-    }
-    if (!prepared.ok()) {
+      INGESTD_ASSIGN_OR_RETURN(normalize, PrepareNormalize(package, summary, loader.get()));
+      normalizer = std::jthread([&normalized, &feed, &normalize, target = std::move(target)] {
+        normalized.emplace(RunNormalizeStage(target, normalize->stage, *feed));
+      });
+      return OkStatus();
+    }();
+    if (!started.ok()) {
       if (loader != nullptr) (void)loader->Stop();
       (void)store.Discard(package);
-      return std::move(prepared).error().WithContext("normalize");
+      return std::move(started).error().WithContext("normalize");
     }
   }
 

@@ -141,6 +141,24 @@ TEST(NormalizeStageTest, AFeedThatNeverEndsWaitsUntilStopped) {
   EXPECT_EQ(result.error().code(), ErrorCode::kCancelled);
 }
 
+TEST(NormalizeStageTest, AnEndWithoutTheResourcesEndsIsAnErrorNotAHang) {
+  testing::TempDir dir("normalize_stage");
+  Written written = WritePackage(dir.path() + "/pkg");
+  const schema::Schema start = schema::Schema::CreateDefault("p");
+  auto feed = ItemFileFeed::Create();
+  ASSERT_TRUE(feed.ok());
+  NormalizeTarget target;
+  target.package_dir = written.package.dir();
+  target.output_dir = written.package.PrepareNormalizedDir().value();
+  target.load_id = written.package.load_id();
+  feed->AddFile(0, "a", written.commit.resources[0].files[0]);
+  feed->End(1);  // resource 0 never ended
+  auto result = RunNormalizeStage(target, StageOptions(start), *feed);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code(), ErrorCode::kInternal);
+  EXPECT_THAT(result.error().message(), HasSubstr("without ending resource 0"));
+}
+
 TEST(ItemFileFeedTest, TakeReturnsWhatArrivedOnceAndWakesTheFd) {
   auto feed = ItemFileFeed::Create();
   ASSERT_TRUE(feed.ok());
