@@ -24,8 +24,8 @@ void Coalesce(std::vector<destinations::TableLoad>& into, std::vector<destinatio
 }  // namespace
 
 BackgroundLoad::BackgroundLoad(destinations::Destination& destination, destinations::LoadBegin begin,
-                               std::stop_token run_stop)
-    : destination_(destination), begin_(std::move(begin)), run_stop_(std::move(run_stop)) {
+                               std::stop_token run_stop, bool open_now)
+    : destination_(destination), begin_(std::move(begin)), run_stop_(std::move(run_stop)), open_(open_now) {
   thread_ = std::jthread([this](std::stop_token stop) { Loop(std::move(stop)); });
   on_run_stop_.emplace(run_stop_, std::function<void()>([this] { thread_.request_stop(); }));
 }
@@ -44,6 +44,14 @@ void BackgroundLoad::Submit(std::shared_ptr<const schema::Schema> schema, std::v
   changed_.notify_all();
 }
 
+void BackgroundLoad::Open() {
+  {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+  }
+  changed_.notify_all();
+}
+
 void BackgroundLoad::Loop(std::stop_token stop) {
   auto fail = [&](Error error) {
     error_ = std::move(error);
@@ -51,6 +59,14 @@ void BackgroundLoad::Loop(std::stop_token stop) {
     // reports its own error then.
     if (!run_stop_.stop_requested() && !stopping_.load()) failed_.request_stop();
   };
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, stop, [&] { return open_ || closed_; });
+    if (stop.stop_requested()) {
+      fail(Error(ErrorCode::kCancelled, "load " + begin_.load_id + " cancelled before it began"));
+      return;
+    }
+  }
   Result<std::unique_ptr<destinations::LoadSession>> opened = destination_.BeginLoad(begin_, stop);
   if (!opened.ok()) {
     fail(std::move(opened).error());

@@ -28,9 +28,12 @@ namespace ingestd::pipeline {
 /// destination is slower, load files wait on disk, as they always did.
 class BackgroundLoad {
  public:
-  /// Starts the thread, which opens the load session (BeginLoad) first.
-  /// `run_stop` cancels the load (the session rolls back).
-  BackgroundLoad(destinations::Destination& destination, destinations::LoadBegin begin, std::stop_token run_stop);
+  /// Starts the thread, which opens the load session (BeginLoad) first:
+  /// at once, or with `open_now` false only once Open() or Finish() is
+  /// called (batches submitted before wait in the queue). `run_stop`
+  /// cancels the load (the session rolls back).
+  BackgroundLoad(destinations::Destination& destination, destinations::LoadBegin begin, std::stop_token run_stop,
+                 bool open_now = true);
   BackgroundLoad(const BackgroundLoad&) = delete;
   BackgroundLoad& operator=(const BackgroundLoad&) = delete;
   /// Stops the thread and rolls back whatever was not committed.
@@ -45,6 +48,12 @@ class BackgroundLoad {
   /// the run was cancelled), so normalization can stop early; the error
   /// comes from Finish() or TakeError().
   std::stop_token failed() const { return failed_.get_token(); }
+
+  /// Lets a loader created with `open_now` false open its session and load
+  /// what was submitted so far. The runner opens the destination's
+  /// transaction (and its lock) only once extraction over the network is
+  /// done, so a slow API does not keep a transaction open for as long.
+  void Open();
 
   /// Rows of the batches appended so far (for progress events).
   std::uint64_t rows_loaded() const { return rows_loaded_.load(std::memory_order_relaxed); }
@@ -77,6 +86,7 @@ class BackgroundLoad {
   std::condition_variable_any changed_;
   std::vector<Batch> queue_;        // guarded by mutex_
   bool closed_ = false;             // guarded by mutex_: no more batches
+  bool open_ = true;                // guarded by mutex_: the session may open
   std::optional<Error> error_;      // written by the thread before it ends
   std::unique_ptr<destinations::LoadSession> session_;  // the thread's until it ends
 

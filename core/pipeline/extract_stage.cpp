@@ -312,6 +312,20 @@ bool SchemaSettledBeforeData(const PipelineSpec& spec, const RunOptions& options
   return true;
 }
 
+bool ExtractsOverNetwork(const PipelineSpec& spec, const RunOptions& options) {
+  auto is_url = [](std::string_view path) { return path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0; };
+  for (const ResourceSpec& resource : spec.resources) {
+    if (!RunsInThisRun(resource, options)) continue;
+    if (std::holds_alternative<extract::rest::RestResourceConfig>(resource.source)) return true;
+    if (const auto* files = std::get_if<extract::FilesConfig>(&resource.source)) {
+      for (const std::string& path : files->paths) {
+        if (is_url(path)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 std::vector<const ResourceSpec*> ExtractedResources(const PipelineSpec& spec, const RunOptions& options) {
   std::vector<const ResourceSpec*> out;
   for (const ResourceSpec& resource : spec.resources) {

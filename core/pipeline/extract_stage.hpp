@@ -57,6 +57,11 @@ std::vector<const ResourceSpec*> ExtractedResources(const PipelineSpec& spec, co
 /// then can normalization start before extraction ends.
 bool SchemaSettledBeforeData(const PipelineSpec& spec, const RunOptions& options);
 
+/// Whether any resource of this run extracts over the network (a REST
+/// resource, or a files resource with an http(s) URL): extraction may then
+/// take as long as the API makes it.
+bool ExtractsOverNetwork(const PipelineSpec& spec, const RunOptions& options);
+
 /// With `feed`, every item file is announced as soon as it is complete
 /// (ItemFileFeed: resources numbered in manifest order), and each resource
 /// ends when its last file is closed (files and sql resources right after

@@ -62,7 +62,7 @@ class Runner {
   std::vector<std::string> ReplaceTables(const std::vector<std::string>& resources) const;
   std::vector<std::string> ReplaceTables(const package::LoadPackage& package) const;
   std::unique_ptr<BackgroundLoad> StartLoad(const package::LoadPackage& package,
-                                            std::vector<std::string> replace_tables);
+                                            std::vector<std::string> replace_tables, bool open_now = true);
   Result<std::unique_ptr<NormalizeRun>> PrepareNormalize(const package::LoadPackage& package, PackageSummary& summary,
                                                          BackgroundLoad* loader);
   Status FinishNormalize(package::LoadPackage& package, PackageSummary& summary, NormalizeRun& run,
@@ -233,7 +233,7 @@ std::vector<std::string> Runner::ReplaceTables(const package::LoadPackage& packa
 // job's load files are loaded while later jobs normalize. Null when the run
 // loads after normalization instead.
 std::unique_ptr<BackgroundLoad> Runner::StartLoad(const package::LoadPackage& package,
-                                                  std::vector<std::string> replace_tables) {
+                                                  std::vector<std::string> replace_tables, bool open_now) {
   load_started_at_ = Now(options_);
   if (!options_.overlap_load) return nullptr;
   destinations::LoadBegin begin;
@@ -242,7 +242,7 @@ std::unique_ptr<BackgroundLoad> Runner::StartLoad(const package::LoadPackage& pa
   begin.replace_tables = std::move(replace_tables);
   begin.created_at = package.created_at();
   begin.checkpoint = options_.checkpoint;
-  return std::make_unique<BackgroundLoad>(*destination_, std::move(begin), options_.stop);
+  return std::make_unique<BackgroundLoad>(*destination_, std::move(begin), options_.stop, open_now);
 }
 
 Result<std::unique_ptr<Runner::NormalizeRun>> Runner::PrepareNormalize(const package::LoadPackage& package,
@@ -465,7 +465,8 @@ Result<RunSummary> Runner::Run() {
 // settled before the first item (SchemaSettledBeforeData), the three stages
 // overlap: item files are normalized on a thread of their own as extraction
 // closes them, and each job's load files are loaded (BackgroundLoad) while
-// later ones normalize. Either way the package commits extracted, then
+// later ones normalize — from the start for local sources, from the end of
+// extraction for network ones (ExtractsOverNetwork). Either way the package commits extracted, then
 // normalized, then loaded, in that order, so crash recovery is unchanged;
 // a failure after extraction leaves the package pending, as before.
 Status Runner::RunNewPackage(package::PackageStore& store) {
@@ -473,6 +474,10 @@ Status Runner::RunNewPackage(package::PackageStore& store) {
   PackageSummary summary;
   summary.load_id = package.load_id();
   const bool streamed = options_.overlap_extract && SchemaSettledBeforeData(spec_, options_);
+  // Extraction over the network can take as long as the API makes it (rate
+  // limits, backoff): the destination's transaction, and its lock, open
+  // only once it is done. Local extraction is short and loads alongside.
+  const bool load_during_extract = !ExtractsOverNetwork(spec_, options_);
 
   std::unique_ptr<BackgroundLoad> loader;
   std::unique_ptr<NormalizeRun> normalize;
@@ -494,7 +499,7 @@ Status Runner::RunNewPackage(package::PackageStore& store) {
       std::vector<std::string> resources;
       for (const ResourceSpec* r : ExtractedResources(spec_, options_)) resources.push_back(r->name);
       Stage("normalize", true);
-      loader = StartLoad(package, ReplaceTables(resources));
+      loader = StartLoad(package, ReplaceTables(resources), load_during_extract);
       if (loader != nullptr) Stage("load", true);
       INGESTD_ASSIGN_OR_RETURN(normalize, PrepareNormalize(package, summary, loader.get()));
       normalizer = std::jthread([&normalized, &feed, &normalize, target = std::move(target)] {
@@ -526,6 +531,7 @@ Status Runner::RunNewPackage(package::PackageStore& store) {
 
   Status normalize_status = OkStatus();
   if (streamed) {
+    if (loader != nullptr) loader->Open();
     // The manifest is committed: the normalize stage may finish now.
     feed->End(package.manifest().resources.size());
     normalizer.join();

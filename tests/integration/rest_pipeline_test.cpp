@@ -511,6 +511,47 @@ TEST_F(RestPipelineTest, MalformedPageFailsTheRunAndChangesNothing) {
   EXPECT_EQ(SqliteQuery(db, "SELECT count(*) FROM _dlt_loads"), Rows{{"2"}});
 }
 
+// Extraction over the network may take as long as the API makes it, so the
+// destination's transaction (SQLite: the BEGIN IMMEDIATE write lock) opens
+// only once it is done, even though normalization runs alongside it: while
+// the last page is being served, another writer gets the lock at once.
+TEST_F(RestPipelineTest, ANetworkExtractionHoldsNoDestinationLockWhileItRuns) {
+  const fs::path db = SqliteFile("slow");
+  std::mutex mutex;
+  std::vector<int> begin_results;  // sqlite3_exec result of BEGIN IMMEDIATE, per page served
+  auto server = TestHttpServer::Start([&](const TestHttpRequest& r) {
+    const int p = std::atoi(r.QueryParam("page").value_or("0").c_str());
+    if (p >= 2) {
+      // The run has been going for a while: its destination file exists.
+      sqlite3* raw = nullptr;
+      int rc = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+      if (rc == SQLITE_OK) rc = sqlite3_exec(raw, "BEGIN IMMEDIATE; ROLLBACK;", nullptr, nullptr, nullptr);
+      sqlite3_close_v2(raw);
+      std::lock_guard lock(mutex);
+      begin_results.push_back(rc);
+    }
+    std::string items;
+    for (int id = 3 * p - 2; id <= 3 * p; ++id) {
+      if (!items.empty()) items += ",";
+      items += "{\"id\": " + std::to_string(id) + "}";
+    }
+    TestHttpResponse response = TestHttpResponse::Json("{\"total_pages\": 4, \"items\": [" + items + "]}");
+    response.delay_seconds = 0.2;  // time for jobs of earlier pages to normalize
+    return response;
+  });
+  // Two items per item file: normalize jobs run while pages still arrive.
+  WriteSpec(R"({"name": "slow", "options": {"file_max_items": 2}, "rest_api": {
+      "client": {"base_url": ")" + server->base_url() + R"(",
+                 "paginator": {"type": "page_number", "base_page": 1, "total_path": "total_pages"}},
+      "resources": [{"name": "items", "endpoint": {"path": "items", "data_selector": "items"}}]}})");
+  RunResult run = Run();
+  ASSERT_EQ(run.exit_code, 0) << Describe(run);
+  EXPECT_EQ(SqliteQuery(db, "SELECT count(*), count(DISTINCT id) FROM items"), (Rows{{"12", "12"}}));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(begin_results, (std::vector<int>{SQLITE_OK, SQLITE_OK, SQLITE_OK}))
+      << "5 is SQLITE_BUSY: the run held the write lock during extraction";
+}
+
 // ---------------------------------------------------------------------------
 // 4. TLS: trusted through client.http.ca_file, refused without it
 
