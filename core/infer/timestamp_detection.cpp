@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "core/common/ascii.hpp"
+#include "core/common/zero_padded.hpp"
 
 namespace ingestd::infer {
 namespace {
@@ -463,43 +464,13 @@ Civil CivilFromDays(std::int64_t z) {
   return {m <= 2 ? y + 1 : y, m, d};
 }
 
-// Appends `value` zero-padded to `width` digits (more if needed).
-void AppendPadded(std::string& out, std::int64_t value, int width) {
-  if (value < 0) {
-    out.push_back('-');
-    value = -value;
-  }
-  char buf[24];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value > 0);
-  for (int i = n; i < width; ++i) out.push_back('0');
-  while (n > 0) out.push_back(buf[--n]);
-}
-
 void AppendDate(std::string& out, std::int64_t days) {
   const Civil c = CivilFromDays(days);
-  AppendPadded(out, c.year, 4);
+  AppendZeroPadded(out, c.year, 4);
   out.push_back('-');
-  AppendPadded(out, c.month, 2);
+  AppendZeroPadded(out, c.month, 2);
   out.push_back('-');
-  AppendPadded(out, c.day, 2);
-}
-
-void AppendTime(std::string& out, std::int64_t micros_of_day) {
-  const std::int64_t seconds = micros_of_day / kMicrosPerSecond;
-  const std::int64_t micros = micros_of_day % kMicrosPerSecond;
-  AppendPadded(out, seconds / 3600, 2);
-  out.push_back(':');
-  AppendPadded(out, seconds / 60 % 60, 2);
-  out.push_back(':');
-  AppendPadded(out, seconds % 60, 2);
-  if (micros != 0) {
-    out.push_back('.');
-    AppendPadded(out, micros, 6);
-  }
+  AppendZeroPadded(out, c.day, 2);
 }
 
 }  // namespace
@@ -547,7 +518,7 @@ std::string FormatTimestamp(std::int64_t micros_since_epoch) {
   out.reserve(32);
   AppendDate(out, days);
   out.push_back('T');
-  AppendTime(out, rest);
+  AppendTimeOfDay(out, rest);
   out += "+00:00";
   return out;
 }
@@ -564,7 +535,7 @@ std::string FormatTime(std::int64_t micros_since_midnight) {
   if (v < 0) v += kMicrosPerDay;
   std::string out;
   out.reserve(15);
-  AppendTime(out, v);
+  AppendTimeOfDay(out, v);
   return out;
 }
 

@@ -32,7 +32,7 @@ Status ItemFileWriter::Rotate() {
     INGESTD_TRY(current_->Sync());
     INGESTD_TRY(current_->Close());
     current_.reset();
-    if (on_file_closed_) on_file_closed_(files_.files.back());
+    if (on_file_closed_) on_file_closed_(files_.files.size() - 1, files_.files.back());
   }
   std::string name = files_.resource + "." + std::to_string(files_.files.size()) + ".jsonl";
   INGESTD_ASSIGN_OR_RETURN(BufferedFileWriter out, BufferedFileWriter::Create(extracted_dir_ + "/" + name));
@@ -67,7 +67,7 @@ Result<ResourceFiles> ItemFileWriter::Finish() {
     INGESTD_TRY(current_->Sync());
     INGESTD_TRY(current_->Close());
     current_.reset();
-    if (on_file_closed_) on_file_closed_(files_.files.back());
+    if (on_file_closed_) on_file_closed_(files_.files.size() - 1, files_.files.back());
   }
   return std::move(files_);
 }

@@ -54,10 +54,11 @@ class ItemFileWriter {
 
   std::uint64_t items_written() const { return files_.items; }
 
-  /// Called with each file's path (relative to the package directory) once
-  /// it is complete: synced and closed, at rotation and at Finish. Lets
-  /// normalization start on a file while later ones are still written.
-  void set_on_file_closed(std::function<void(const std::string& relative)> callback) {
+  /// Called with each file's position (0, 1, ...) and path (relative to the
+  /// package directory) once it is complete: synced and closed, at rotation
+  /// and at Finish. Lets normalization start on a file while later ones are
+  /// still written.
+  void set_on_file_closed(std::function<void(std::size_t index, const std::string& relative)> callback) {
     on_file_closed_ = std::move(callback);
   }
 
@@ -72,7 +73,7 @@ class ItemFileWriter {
   std::optional<BufferedFileWriter> current_;
   std::uint64_t current_items_ = 0;
   bool finished_ = false;
-  std::function<void(const std::string&)> on_file_closed_;
+  std::function<void(std::size_t, const std::string&)> on_file_closed_;
 };
 
 /// Streams the lines (items) of one item file with a bounded buffer.

@@ -214,10 +214,13 @@ Status ApplySqlReflection(extract::sql::SqlResource& source, const ResourceSpec&
   return OkStatus();
 }
 
+// Extracts one files, sql or push resource; its errors name the resource
+// once (a FilesResource names itself, the others are named here).
 Status ExtractOne(ResourceExtraction& r, const PipelineSpec& spec, const RunOptions& options, schema::Schema& schema,
                   const naming::NamingConvention& naming) {
   const ResourceSpec& resource = *r.spec;
-  if (IsPush(resource)) return ExtractPush(r, options);
+  auto named = [&](Status s) { return s.ok() ? s : Status(s.error().WithContext("resource " + resource.name)); };
+  if (IsPush(resource)) return named(ExtractPush(r, options));
   if (const auto* files = std::get_if<extract::FilesConfig>(&resource.source)) {
     extract::FilesResourceOptions files_options;
     files_options.download_dir = options.data_dir + "/pipelines/" + spec.name;
@@ -232,12 +235,14 @@ Status ExtractOne(ResourceExtraction& r, const PipelineSpec& spec, const RunOpti
     return source.Extract(*r.sink(), options.stop);
   }
   if (const auto* sql = std::get_if<extract::sql::SqlConfig>(&resource.source)) {
-    extract::sql::SqlConfig resolved = *sql;
-    INGESTD_ASSIGN_OR_RETURN(resolved.dsn, ResolveSecret(sql->dsn));
-    extract::sql::SqlResource source(resource.name, std::move(resolved),
-                                     r.incremental ? &*r.incremental : nullptr);
-    INGESTD_TRY(ApplySqlReflection(source, resource, schema, naming));
-    return source.Extract(*r.sink(), options.stop);
+    return named([&]() -> Status {
+      extract::sql::SqlConfig resolved = *sql;
+      INGESTD_ASSIGN_OR_RETURN(resolved.dsn, ResolveSecret(sql->dsn));
+      extract::sql::SqlResource source(resource.name, std::move(resolved),
+                                       r.incremental ? &*r.incremental : nullptr);
+      INGESTD_TRY(ApplySqlReflection(source, resource, schema, naming));
+      return source.Extract(*r.sink(), options.stop);
+    }());
   }
   return OkStatus();
 }
@@ -373,8 +378,9 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
       r->writer.emplace(std::move(writer));
       r->ordinal = with_writer++;
       if (feed != nullptr) {
-        r->writer->set_on_file_closed([feed, ordinal = r->ordinal, table](const std::string& relative) {
-          feed->AddFile(ordinal, table, relative);
+        r->writer->set_on_file_closed([feed, ordinal = r->ordinal, table](std::size_t index,
+                                                                          const std::string& relative) {
+          feed->AddFile(ordinal, index, table, relative);
         });
       }
       r->to_file = std::make_unique<ItemWriterSink>(*r->writer, options.checkpoint, progress);
@@ -394,13 +400,7 @@ Result<ExtractStageResult> RunExtractStage(const PipelineSpec& spec, const RunOp
       rest.push_back(r.get());
       continue;
     }
-    Status extracted = ExtractOne(*r, spec, options, schema, naming);
-    if (!extracted.ok()) {
-      // Sources that name their resource themselves (files) are not named twice.
-      const std::string context = "resource " + r->spec->name;
-      if (extracted.error().message().rfind(context + ": ", 0) == 0) return std::move(extracted).error();
-      return std::move(extracted).error().WithContext(context);
-    }
+    INGESTD_TRY(ExtractOne(*r, spec, options, schema, naming));
     // Its last file goes to normalization now, not after the other resources.
     INGESTD_TRY(FinishWriter(*r, feed));
   }

@@ -26,14 +26,9 @@ void ItemFileFeed::Wake() {
   (void)!::write(wake_.get(), &one, sizeof one);
 }
 
-void ItemFileFeed::AddFile(std::size_t resource, std::string table, std::string relative) {
+void ItemFileFeed::AddFile(std::size_t resource, std::size_t index, std::string table, std::string relative) {
   {
     std::lock_guard lock(*mutex_);
-    std::size_t index = 0;
-    // Files of one resource arrive in order; count those already announced.
-    auto counted = files_per_resource_.find(resource);
-    if (counted != files_per_resource_.end()) index = counted->second;
-    files_per_resource_[resource] = index + 1;
     pending_.files.push_back(File{resource, index, std::move(table), std::move(relative)});
   }
   Wake();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,7 +51,8 @@ class ItemFileFeed {
   ItemFileFeed(ItemFileFeed&&) noexcept = default;
   ItemFileFeed& operator=(ItemFileFeed&&) noexcept = default;
 
-  void AddFile(std::size_t resource, std::string table, std::string relative);
+  /// File `index` (its position within the resource) of `resource`.
+  void AddFile(std::size_t resource, std::size_t index, std::string table, std::string relative);
   void EndResource(std::size_t resource, std::size_t files);
   void End(std::size_t resources);
 
@@ -73,7 +73,6 @@ class ItemFileFeed {
   package::FileDescriptor wake_;  // an eventfd
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
   Batch pending_;  // guarded by *mutex_
-  std::map<std::size_t, std::size_t> files_per_resource_;  // guarded by *mutex_
 };
 
 }  // namespace ingestd::pipeline

@@ -121,6 +121,15 @@ std::uint64_t Mix(std::uint64_t x) {
 
 }  // namespace
 
+Result<NormalizeTarget> NormalizeTarget::Prepare(package::LoadPackage& package) {
+  NormalizeTarget target;
+  target.package_dir = package.dir();
+  INGESTD_ASSIGN_OR_RETURN(target.output_dir, package.PrepareNormalizedDir());
+  target.load_id = package.load_id();
+  target.created_at = package.created_at();
+  return target;
+}
+
 Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, const NormalizeStageOptions& options,
                                                ItemFileFeed& feed) {
   const schema::Schema& start = *options.start;
@@ -157,6 +166,9 @@ Result<NormalizeStageResult> RunNormalizeStage(const NormalizeTarget& target, co
     ItemFileFeed::Batch batch = feed.Take();
     for (ItemFileFeed::File& file : batch.files) {
       const Key key{file.resource, file.index};
+      if (key < cursor || slots.count(key) > 0) {
+        return Internal("normalize: item file " + file.relative + " was announced twice");
+      }
       Slot& slot = slots[key];
       workers::NormalizeJob& job = slot.job;
       job.input_path = PathIn(target.package_dir, file.relative);
@@ -242,15 +254,13 @@ Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, co
   INGESTD_ASSIGN_OR_RETURN(ItemFileFeed feed, ItemFileFeed::Create());
   const std::vector<package::ResourceFiles>& extracted = package.manifest().resources;
   for (std::size_t r = 0; r < extracted.size(); ++r) {
-    for (const std::string& relative : extracted[r].files) feed.AddFile(r, extracted[r].table, relative);
+    for (std::size_t i = 0; i < extracted[r].files.size(); ++i) {
+      feed.AddFile(r, i, extracted[r].table, extracted[r].files[i]);
+    }
     feed.EndResource(r, extracted[r].files.size());
   }
   feed.End(extracted.size());
-  NormalizeTarget target;
-  target.package_dir = package.dir();
-  INGESTD_ASSIGN_OR_RETURN(target.output_dir, package.PrepareNormalizedDir());
-  target.load_id = package.load_id();
-  target.created_at = package.created_at();
+  INGESTD_ASSIGN_OR_RETURN(NormalizeTarget target, NormalizeTarget::Prepare(package));
   return RunNormalizeStage(target, options, feed);
 }
 

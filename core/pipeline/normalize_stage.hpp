@@ -68,9 +68,14 @@ Result<NormalizeStageResult> RunNormalizeStage(package::LoadPackage& package, co
 /// fixed values, because the extracting thread still commits the manifest.
 struct NormalizeTarget {
   std::string package_dir;  // LoadPackage::dir()
-  std::string output_dir;   // LoadPackage::PrepareNormalizedDir(), called before extraction
+  std::string output_dir;   // LoadPackage::PrepareNormalizedDir()
   std::string load_id;
   double created_at = 0;
+
+  /// Empties the package's normalized/ directory (PrepareNormalizedDir) and
+  /// takes the values; call it on the thread that owns the package, before
+  /// extraction ends.
+  static Result<NormalizeTarget> Prepare(package::LoadPackage& package);
 };
 
 /// The same for a package still being extracted (stage new): jobs start as

@@ -489,11 +489,7 @@ Status Runner::RunNewPackage(package::PackageStore& store) {
     // Everything the normalize thread reads is fixed before it starts: the
     // extracting thread goes on to commit the package's manifest.
     Status started = [&]() -> Status {
-      NormalizeTarget target;
-      target.package_dir = package.dir();
-      INGESTD_ASSIGN_OR_RETURN(target.output_dir, package.PrepareNormalizedDir());
-      target.load_id = package.load_id();
-      target.created_at = package.created_at();
+      INGESTD_ASSIGN_OR_RETURN(NormalizeTarget target, NormalizeTarget::Prepare(package));
       INGESTD_ASSIGN_OR_RETURN(ItemFileFeed created, ItemFileFeed::Create());
       feed.emplace(std::move(created));
       std::vector<std::string> resources;

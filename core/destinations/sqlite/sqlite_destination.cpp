@@ -806,13 +806,19 @@ Result<LoadResult> LoadRun::Finish() {
   // of the inserts).
   if (!memo_.deferred_unique.empty()) {
     INGESTD_TRY(Execute("PRAGMA cache_size=-" + std::to_string(kIndexBuildCacheKib), "shrinking the page cache"));
+    Status indexed = OkStatus();
     for (const auto& [table, column] : memo_.deferred_unique) {
-      INGESTD_TRY(CheckStop("before indexing table " + table));
-      INGESTD_TRY(Execute("CREATE UNIQUE INDEX main." + QuoteIdentifier(UniqueIndexName(table, column)) + " ON " +
-                              QuoteIdentifier(table) + " (" + QuoteIdentifier(column) + ")",
-                          "adding the unique index on " + table + "." + column));
+      indexed = CheckStop("before indexing table " + table);
+      if (!indexed.ok()) break;
+      indexed = Execute("CREATE UNIQUE INDEX main." + QuoteIdentifier(UniqueIndexName(table, column)) + " ON " +
+                            QuoteIdentifier(table) + " (" + QuoteIdentifier(column) + ")",
+                        "adding the unique index on " + table + "." + column);
+      if (!indexed.ok()) break;
     }
-    INGESTD_TRY(Execute("PRAGMA cache_size=-" + std::to_string(kLoadCacheKib), "restoring the page cache"));
+    // Restored whatever happened: the connection serves later loads.
+    Status restored = Execute("PRAGMA cache_size=-" + std::to_string(kLoadCacheKib), "restoring the page cache");
+    INGESTD_TRY(indexed);
+    INGESTD_TRY(restored);
     memo_.deferred_unique.clear();
   }
 

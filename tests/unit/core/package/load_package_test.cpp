@@ -83,7 +83,8 @@ TEST(ItemFileTest, AnnouncesEachFileOnceItIsComplete) {
   ASSERT_TRUE(writer.ok());
   std::vector<std::string> announced;
   std::vector<std::vector<std::string>> contents;
-  writer->set_on_file_closed([&](const std::string& relative) {
+  writer->set_on_file_closed([&](std::size_t index, const std::string& relative) {
+    EXPECT_EQ(index, announced.size());
     announced.push_back(relative);
     contents.push_back(ReadLines(dir.path() + "/" + relative.substr(relative.find('/') + 1)));
   });

@@ -93,24 +93,21 @@ TEST(NormalizeStageTest, FedOutOfOrderItMergesAsFromTheManifest) {
   // might close them: b's first, a's interleaved, the end last.
   auto feed = ItemFileFeed::Create();
   ASSERT_TRUE(feed.ok());
-  NormalizeTarget target;
-  target.package_dir = written.package.dir();
-  target.output_dir = written.package.PrepareNormalizedDir().value();
-  target.load_id = written.package.load_id();
-  target.created_at = written.package.created_at();
+  auto target = NormalizeTarget::Prepare(written.package);
+  ASSERT_TRUE(target.ok()) << target.error().message();
   std::thread producer([&] {
-    feed->AddFile(1, "b", resources[1].files[0]);
-    feed->AddFile(0, "a", resources[0].files[0]);
+    feed->AddFile(1, 0, "b", resources[1].files[0]);
+    feed->AddFile(0, 0, "a", resources[0].files[0]);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    feed->AddFile(1, "b", resources[1].files[1]);
+    feed->AddFile(1, 1, "b", resources[1].files[1]);
     feed->EndResource(1, 2);
-    feed->AddFile(0, "a", resources[0].files[1]);
+    feed->AddFile(0, 1, "a", resources[0].files[1]);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    feed->AddFile(0, "a", resources[0].files[2]);
+    feed->AddFile(0, 2, "a", resources[0].files[2]);
     feed->EndResource(0, 3);
     feed->End(2);
   });
-  auto streamed = RunNormalizeStage(target, StageOptions(start), *feed);
+  auto streamed = RunNormalizeStage(*target, StageOptions(start), *feed);
   producer.join();
   ASSERT_TRUE(streamed.ok()) << streamed.error().message();
   EXPECT_EQ(Describe(*streamed), expected);
@@ -123,11 +120,9 @@ TEST(NormalizeStageTest, AFeedThatNeverEndsWaitsUntilStopped) {
   const schema::Schema start = schema::Schema::CreateDefault("p");
   auto feed = ItemFileFeed::Create();
   ASSERT_TRUE(feed.ok());
-  NormalizeTarget target;
-  target.package_dir = written.package.dir();
-  target.output_dir = written.package.PrepareNormalizedDir().value();  // stage new: allowed
-  target.load_id = written.package.load_id();
-  feed->AddFile(0, "a", written.commit.resources[0].files[0]);
+  auto target = NormalizeTarget::Prepare(written.package);  // stage new: allowed
+  ASSERT_TRUE(target.ok()) << target.error().message();
+  feed->AddFile(0, 0, "a", written.commit.resources[0].files[0]);
   std::stop_source stop;
   NormalizeStageOptions options = StageOptions(start);
   options.stop = stop.get_token();
@@ -135,7 +130,7 @@ TEST(NormalizeStageTest, AFeedThatNeverEndsWaitsUntilStopped) {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
     stop.request_stop();
   });
-  auto result = RunNormalizeStage(target, options, *feed);
+  auto result = RunNormalizeStage(*target, options, *feed);
   stopper.join();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), ErrorCode::kCancelled);
@@ -147,13 +142,11 @@ TEST(NormalizeStageTest, AnEndWithoutTheResourcesEndsIsAnErrorNotAHang) {
   const schema::Schema start = schema::Schema::CreateDefault("p");
   auto feed = ItemFileFeed::Create();
   ASSERT_TRUE(feed.ok());
-  NormalizeTarget target;
-  target.package_dir = written.package.dir();
-  target.output_dir = written.package.PrepareNormalizedDir().value();
-  target.load_id = written.package.load_id();
-  feed->AddFile(0, "a", written.commit.resources[0].files[0]);
+  auto target = NormalizeTarget::Prepare(written.package);
+  ASSERT_TRUE(target.ok()) << target.error().message();
+  feed->AddFile(0, 0, "a", written.commit.resources[0].files[0]);
   feed->End(1);  // resource 0 never ended
-  auto result = RunNormalizeStage(target, StageOptions(start), *feed);
+  auto result = RunNormalizeStage(*target, StageOptions(start), *feed);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), ErrorCode::kInternal);
   EXPECT_THAT(result.error().message(), HasSubstr("without ending resource 0"));
@@ -164,8 +157,8 @@ TEST(ItemFileFeedTest, TakeReturnsWhatArrivedOnceAndWakesTheFd) {
   ASSERT_TRUE(feed.ok());
   pollfd fd{feed->wake_fd(), POLLIN, 0};
   EXPECT_EQ(::poll(&fd, 1, 0), 0) << "nothing arrived yet";
-  feed->AddFile(2, "t", "extracted/r.0.jsonl");
-  feed->AddFile(2, "t", "extracted/r.1.jsonl");
+  feed->AddFile(2, 0, "t", "extracted/r.0.jsonl");
+  feed->AddFile(2, 1, "t", "extracted/r.1.jsonl");
   feed->EndResource(2, 2);
   EXPECT_EQ(::poll(&fd, 1, 0), 1);
   ItemFileFeed::Batch batch = feed->Take();
