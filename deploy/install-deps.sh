@@ -24,6 +24,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql   # server binaries: integration-test fixtures start their own cluster
   python3      # bench/gen_issues.py (stdlib only)
+  openssl      # the Python client's TLS tests make their certificates with the openssl CLI
   prometheus   # promtool: a unit test lints our /metrics text with `promtool check metrics`
   # client/python: the Python client and Airflow provider (stubs come from
   # protoc + grpc_python_plugin of protobuf-compiler-grpc, above)
